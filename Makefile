@@ -1,0 +1,141 @@
+# portcullis: one GNU Makefile.  make, make check, make install, make bench,
+# make fuzz, make run.  SANITIZE=1 builds everything with ASan+UBSan into
+# its own tree (.san/) so the two builds never mix; WERROR=1 adds -Werror.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR   = $(PREFIX)/bin
+SHAREDIR = $(PREFIX)/share/portcullis
+MANDIR   = $(PREFIX)/share/man
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+
+WARN    = -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+          -Wformat=2 -Wno-unused-parameter -Wvla
+HARDEN  = -fstack-protector-strong -fPIE
+LDHARD  = -pie -Wl,-z,relro,-z,now
+ifeq ($(WERROR),1)
+WARN   += -Werror
+endif
+
+ifeq ($(SANITIZE),1)
+O       = .san
+SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
+           -fno-omit-frame-pointer
+CFLAGS  = -O1 -g
+else
+O       = .
+SANFLAGS =
+HARDEN += -D_FORTIFY_SOURCE=2
+endif
+
+BIN     = $(O)/bin
+OBJ     = $(O)/.obj
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
+             -DPORTCULLIS_SHARE='"$(SHAREDIR)"' -MMD -MP
+ALL_LDFLAGS = $(LDHARD) $(SANFLAGS) $(LDFLAGS)
+
+# Tools and what each one links beyond lib/ (pkg-config names).
+TOOLS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+PKGS_header-strip = libpcre2-8
+PKGS_spoof-check  =
+ALL_PKGS = libpcre2-8
+
+LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJ)/lib/%.o)
+LIBA    = $(OBJ)/libportcullis.a
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
+
+UNIT_SRC = $(sort $(wildcard t/unit/*.c))
+UNIT_BIN = $(UNIT_SRC:t/unit/%.c=$(OBJ)/unit/%)
+
+.PHONY: all check unit deps install uninstall bench fuzz fuzz-run run clean lint
+all: deps $(TOOLS:%=$(BIN)/%)
+
+# Missing -dev packages: installed when we are root, otherwise the exact
+# apt-get line is printed and the build stops (see INSTALL).
+deps:
+	@sh share/devel/deps.sh build
+
+$(OBJ)/lib/%.o: lib/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(OBJ)/cmd/%.o: cmd/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(LIBA): $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+.SECONDEXPANSION:
+$(BIN)/%: $(OBJ)/cmd/%.o $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(if $(PKGS_$*),$(shell $(PKG_CONFIG) --libs $(PKGS_$*)))
+
+$(OBJ)/unit/%: t/unit/%.c t/unit/tap.h $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -It/unit $(ALL_LDFLAGS) -o $@ $< $(LIBA) \
+		$(shell $(PKG_CONFIG) --libs $(ALL_PKGS))
+
+unit: all $(UNIT_BIN)
+
+# The whole suite: C unit tests for lib/ and one shell test per tool, all TAP,
+# under prove, which prints the summary line last.
+check: deps
+	@sh share/devel/deps.sh test
+	@$(MAKE) --no-print-directory unit
+	PORTCULLIS_BIN=$(abspath $(BIN)) PORTCULLIS_UNIT=$(abspath $(OBJ)/unit) \
+		prove -j2 t/unit.t $(sort $(wildcard t/*.t))
+
+# libFuzzer harnesses, one per parser of untrusted bytes (clang only).
+FUZZ_SRC = $(sort $(wildcard t/fuzz/*.c))
+FUZZ_BIN = $(FUZZ_SRC:t/fuzz/%.c=t/fuzz/bin/%)
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib -g -O1 -fsanitize=fuzzer,address,undefined \
+              -DPORTCULLIS_SHARE='"$(SHAREDIR)"' $(PKG_CFLAGS)
+FUZZ_SECONDS ?= 10
+t/fuzz/bin/%: t/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(shell $(PKG_CONFIG) --libs $(ALL_PKGS))
+fuzz: deps
+	@sh share/devel/deps.sh fuzz
+	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+fuzz-run: fuzz
+	@for f in $(FUZZ_BIN); do \
+		n=$$(basename $$f); mkdir -p t/fuzz/bin/corpus-$$n; \
+		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 \
+			t/fuzz/bin/corpus-$$n t/fuzz/seed/$$n 2>t/fuzz/bin/$$n.log \
+			|| { tail -40 t/fuzz/bin/$$n.log; exit 1; }; \
+	done
+
+# The demonstration: until the supervisor lands, show the filters at work on
+# the example messages in share/examples.
+run: all
+	@sh share/devel/demo.sh $(abspath $(BIN))
+
+bench: all
+	@echo "bench: no benchmarks yet (the tools that need them arrive with later issues)"
+
+lint: all
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Ilib lib cmd
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/rules \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
+	install -m 755 $(TOOLS:%=$(BIN)/%) $(DESTDIR)$(BINDIR)
+	cp -R share/rules/. $(DESTDIR)$(SHAREDIR)/rules
+	install -m 644 $(wildcard cmd/*.8) $(DESTDIR)$(MANDIR)/man8
+	install -m 644 $(wildcard share/man/*.5) $(DESTDIR)$(MANDIR)/man5
+
+uninstall:
+	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+	rm -rf $(DESTDIR)$(SHAREDIR)
+
+clean:
+	rm -rf bin .obj .san t/fuzz/bin
+
+-include $(wildcard $(OBJ)/lib/*.d $(OBJ)/cmd/*.d $(OBJ)/unit/*.d)

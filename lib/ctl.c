@@ -1,0 +1,245 @@
+/* ctl: control and rule files (see ctl.h).  Control files are written by
+ * the administrator but still read with a size cap; values are trimmed of
+ * white space.  Runs under any uid. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "ctl.h"
+#include "io.h"
+
+static const char *dir_override;
+
+/* Use this control directory (-C DIR) instead of the environment's. */
+void
+ctl_set_dir(const char *d)
+{
+	dir_override = d;
+}
+
+const char *
+ctl_dir(void)
+{
+	const char *d = dir_override;
+
+	if (d == NULL || *d == '\0')
+		d = getenv("PORTCULLIS_CONTROL");
+	return d && *d ? d : CTL_DEFAULT_DIR;
+}
+
+void
+ctl_free(struct ctl_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->lineno);
+	l->v = NULL;
+	l->lineno = NULL;
+	l->n = 0;
+}
+
+static int
+push(struct ctl_list *l, const char *s, size_t n, unsigned lineno)
+{
+	char **nv;
+	unsigned *nl;
+	char *d;
+
+	if ((nv = reallocarray(l->v, l->n + 1, sizeof *nv)) == NULL)
+		return -1;
+	l->v = nv;
+	if ((nl = reallocarray(l->lineno, l->n + 1, sizeof *nl)) == NULL)
+		return -1;
+	l->lineno = nl;
+	if ((d = strndup(s, n)) == NULL)
+		return -1;
+	l->v[l->n] = d;
+	l->lineno[l->n++] = lineno;
+	return 0;
+}
+
+/* Read one file into l.  Returns 1 when read, 0 when it does not exist (l
+ * is empty), -1 on any other error (errno; EFBIG when over the cap). */
+int
+ctl_read_path(const char *path, struct ctl_list *l)
+{
+	struct buf b = BUF_INIT;
+	char chunk[8192];
+	ssize_t r;
+	size_t i, start;
+	unsigned lineno = 0;
+	int fd, e;
+
+	memset(l, 0, sizeof *l);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
+		return errno == ENOENT ? 0 : -1;
+	while ((r = io_read_some(fd, chunk, sizeof chunk)) > 0) {
+		if (b.len + (size_t)r > CTL_MAX_BYTES) {
+			errno = EFBIG;
+			r = -1;
+			break;
+		}
+		if (buf_add(&b, chunk, (size_t)r) == -1) {
+			r = -1;
+			break;
+		}
+	}
+	e = errno;
+	close(fd);
+	if (r == -1) {
+		buf_free(&b);
+		errno = e;
+		return -1;
+	}
+	snprintf(l->path, sizeof l->path, "%s", path);
+	for (i = start = 0; i <= b.len; i++) {
+		const char *s;
+		size_t a, z;
+
+		if (i < b.len && b.p[i] != '\n')
+			continue;
+		lineno++;
+		s = b.p ? b.p + start : "";
+		z = i - start;
+		/* a comment: '#' at the start or after white space */
+		for (a = 0; a < z; a++)
+			if (s[a] == '#' && (a == 0 || s[a - 1] == ' ' || s[a - 1] == '\t'))
+				break;
+		z = a;
+		a = 0;
+		while (a < z && (s[a] == ' ' || s[a] == '\t'))
+			a++;
+		while (z > a && (s[z - 1] == ' ' || s[z - 1] == '\t' || s[z - 1] == '\r'))
+			z--;
+		if (z > a && push(l, s + a, z - a, lineno) == -1) {
+			buf_free(&b);
+			ctl_free(l);
+			return -1;
+		}
+		start = i + 1;
+	}
+	buf_free(&b);
+	return 1;
+}
+
+/* Control file name in the control directory; as ctl_read_path. */
+int
+ctl_lines(const char *name, struct ctl_list *l)
+{
+	char path[PATH_MAX];
+
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", ctl_dir(), name) >= sizeof path) {
+		memset(l, 0, sizeof *l);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return ctl_read_path(path, l);
+}
+
+/* The first value of a control file, or def when missing or empty.
+ * 0, or -1 on a read error or when it does not fit in out. */
+int
+ctl_string(const char *name, const char *def, char *out, size_t n)
+{
+	struct ctl_list l;
+	const char *v;
+	int r;
+
+	if ((r = ctl_lines(name, &l)) == -1)
+		return -1;
+	v = l.n ? l.v[0] : def;
+	if ((size_t)snprintf(out, n, "%s", v ? v : "") >= n) {
+		ctl_free(&l);
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	ctl_free(&l);
+	return 0;
+}
+
+/* A number in [min, max], def when missing; -1 with EINVAL when the file
+ * holds anything else (a typo must not silently become a default). */
+int
+ctl_ulong(const char *name, unsigned long def, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	struct ctl_list l;
+	unsigned long v;
+	char *end;
+	int r;
+
+	if ((r = ctl_lines(name, &l)) == -1)
+		return -1;
+	if (l.n == 0) {
+		*out = def;
+		ctl_free(&l);
+		return 0;
+	}
+	errno = 0;
+	v = strtoul(l.v[0], &end, 10);
+	if (l.v[0][0] < '0' || l.v[0][0] > '9' || *end != '\0' || errno ||
+	    v < min || v > max) {
+		ctl_free(&l);
+		errno = EINVAL;
+		return -1;
+	}
+	*out = v;
+	ctl_free(&l);
+	return 0;
+}
+
+/* Where the shipped rules are: $PORTCULLIS_RULES; else share/rules beside
+ * the running executable's bin/ (a source tree); else the installed
+ * PORTCULLIS_SHARE/rules. */
+static int
+rules_path(const char *name, char *path, size_t n)
+{
+	const char *env = getenv("PORTCULLIS_RULES");
+	char exe[PATH_MAX];
+	ssize_t r;
+
+	if (env && *env)
+		return (size_t)snprintf(path, n, "%s/%s", env, name) < n ? 0 : -1;
+	r = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (r > 0) {
+		char *s;
+		exe[r] = '\0';
+		if ((s = strrchr(exe, '/')) != NULL) {
+			*s = '\0';
+			if ((size_t)snprintf(path, n, "%s/../share/rules/%s", exe,
+			    name) < n && access(path, F_OK) == 0)
+				return 0;
+		}
+	}
+#ifdef PORTCULLIS_SHARE
+	return (size_t)snprintf(path, n, "%s/rules/%s", PORTCULLIS_SHARE,
+	    name) < n ? 0 : -1;
+#else
+	return -1;
+#endif
+}
+
+/* A rule file: the administrator's copy in the control directory wins over
+ * the shipped one.  As ctl_read_path: 0 means found in neither place. */
+int
+ctl_rules(const char *name, struct ctl_list *l)
+{
+	char path[PATH_MAX];
+	int r;
+
+	if ((r = ctl_lines(name, l)) != 0)
+		return r;
+	if (rules_path(name, path, sizeof path) == -1) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return ctl_read_path(path, l);
+}

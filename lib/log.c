@@ -1,0 +1,90 @@
+/* log: stderr messages in one grammar (see log.h).  log_fatal only prints:
+ * the caller in cmd/ decides the exit status. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+static const char *prog = "portcullis";
+
+/* Remember the program's name (its basename) for every message. */
+void
+log_init(const char *argv0)
+{
+	const char *s;
+
+	if (argv0 == NULL || *argv0 == '\0')
+		return;
+	s = strrchr(argv0, '/');
+	prog = s ? s + 1 : argv0;
+}
+
+const char *
+log_prog(void)
+{
+	return prog;
+}
+
+static void
+vlog(const char *level, int err, const char *fmt, va_list ap)
+{
+	char msg[1024];
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	if (err)
+		fprintf(stderr, "%s: %s%s: %s\n", prog, level, msg, strerror(err));
+	else
+		fprintf(stderr, "%s: %s%s\n", prog, level, msg);
+}
+
+/* A fatal error: "prog: fatal: MSG[: strerror(err)]". */
+void
+log_fatal(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("fatal: ", err, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warn(int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("warning: ", err, fmt, ap);
+	va_end(ap);
+}
+
+/* The one line per message: "prog: key=value ...". */
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("", 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Copy n bytes of untrusted text into dst as printable ASCII: anything
+ * else, NUL included, becomes '?'.  Always terminates dst; returns the
+ * length written. */
+size_t
+log_clean(char *dst, size_t dstsize, const char *src, size_t n)
+{
+	size_t i, o = 0;
+	unsigned char c;
+
+	if (dstsize == 0)
+		return 0;
+	for (i = 0; i < n && o + 1 < dstsize; i++) {
+		c = (unsigned char)src[i];
+		dst[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
+	}
+	dst[o] = '\0';
+	return o;
+}

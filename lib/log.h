@@ -1,0 +1,20 @@
+/* log: the one message grammar of every tool, on stderr:
+ *   prog: fatal: unable to read rules: No such file or directory
+ *   prog: warning: ...
+ *   prog: qid=... verdict=... reason=...     (log_info, one per message)
+ * Text that came from outside is cleaned before it is printed. */
+#ifndef PORTCULLIS_LOG_H
+#define PORTCULLIS_LOG_H
+#include <stddef.h>
+
+void        log_init(const char *argv0);
+const char *log_prog(void);
+void        log_fatal(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void        log_warn(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void        log_info(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+size_t      log_clean(char *dst, size_t dstsize, const char *src, size_t n);
+
+#endif

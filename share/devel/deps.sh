@@ -1,0 +1,52 @@
+#!/bin/sh
+# deps.sh build|test|fuzz: make sure the Debian packages a step needs are
+# here.  As root, missing ones are installed with apt-get; otherwise the exact
+# command to run is printed and the step fails.  INSTALL says why each is
+# needed.  Checks by command and pkg-config name, so it costs nothing when
+# everything is present.
+set -u
+what=${1:-build}
+
+pkgs=
+need() { pkgs="$pkgs $1"; }
+
+case $what in
+build)
+	command -v cc >/dev/null 2>&1 || need gcc
+	command -v make >/dev/null 2>&1 || need make
+	command -v pkg-config >/dev/null 2>&1 || need pkg-config
+	pc() { pkg-config --exists "$1" 2>/dev/null || need "$2"; }
+	if command -v pkg-config >/dev/null 2>&1; then
+		pc libpcre2-8 libpcre2-dev
+	else
+		need libpcre2-dev
+	fi
+	;;
+test)
+	command -v prove >/dev/null 2>&1 || need perl
+	command -v python3 >/dev/null 2>&1 || need python3
+	;;
+fuzz)
+	command -v clang >/dev/null 2>&1 || need clang
+	# libFuzzer's runtime and the sanitizer runtimes for clang
+	ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a \
+		>/dev/null 2>&1 || need libclang-rt-14-dev
+	;;
+*)
+	echo "deps.sh: fatal: unknown step $what" >&2; exit 111 ;;
+esac
+
+[ -z "$pkgs" ] && exit 0
+line="apt-get install -y --no-install-recommends$pkgs"
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+	echo "deps.sh: installing:$pkgs" >&2
+	if ! DEBIAN_FRONTEND=noninteractive $line >/dev/null; then
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
+		DEBIAN_FRONTEND=noninteractive $line >/dev/null || {
+			echo "deps.sh: fatal: unable to install:$pkgs" >&2; exit 1; }
+	fi
+	exit 0
+fi
+echo "deps.sh: fatal: missing packages; run as root:" >&2
+echo "    apt-get update && $line" >&2
+exit 1

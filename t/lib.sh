@@ -1,0 +1,102 @@
+# t/lib.sh: the TAP helpers every t/*.t sources.  Each test file runs in its
+# own temporary directory ($tmp, removed at exit); tools come from
+# $PORTCULLIS_BIN (make check sets it) and shipped rules from share/rules.
+#
+#   run CMD...              run it; keeps $out (stdout), $err (stderr), $rc
+#   is_exit  NAME WANT      exit status
+#   like     NAME REGEX     stdout matches (grep -E)
+#   unlike   NAME REGEX     stdout does not match
+#   err_like NAME REGEX     stderr matches
+#   is       NAME GOT WANT  two strings are equal
+#   ok       NAME CMD...    CMD succeeds
+set -u
+top=$(cd "$(dirname "$0")/.." && pwd)
+data=$top/t/data
+BIN=${PORTCULLIS_BIN:-$top/bin}
+PATH=$BIN:$PATH
+export PATH
+PORTCULLIS_RULES=$top/share/rules
+export PORTCULLIS_RULES
+unset SENDER RECIPIENT TCPREMOTEIP TCPREMOTEHOST HELO DIRECTION TLS QUEUEID
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-t.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+# An empty control directory: every setting at its documented default.
+PORTCULLIS_CONTROL=$tmp/control
+export PORTCULLIS_CONTROL
+mkdir -p "$PORTCULLIS_CONTROL"
+
+_n=0
+_fail=0
+out=
+err=
+rc=0
+
+_result() {	# _result OK NAME [DIAG]
+	_n=$((_n + 1))
+	if [ "$1" = 1 ]; then
+		echo "ok $_n - $2"
+	else
+		_fail=$((_fail + 1))
+		echo "not ok $_n - $2"
+		[ -n "${3:-}" ] && printf '%s\n' "$3" | sed 's/^/# /'
+	fi
+	return 0
+}
+
+run() {
+	"$@" >"$tmp/.out" 2>"$tmp/.err"
+	rc=$?
+	out=$(cat "$tmp/.out")
+	err=$(cat "$tmp/.err")
+}
+
+is_exit() {
+	if [ "$rc" = "$2" ]; then _result 1 "$1"
+	else _result 0 "$1" "exit $rc, want $2
+stdout: $out
+stderr: $err"; fi
+}
+
+like() {
+	if printf '%s\n' "$out" | grep -Eq -- "$2"; then _result 1 "$1"
+	else _result 0 "$1" "stdout does not match /$2/:
+$out"; fi
+}
+
+unlike() {
+	if printf '%s\n' "$out" | grep -Eq -- "$2"; then _result 0 "$1" "stdout matches /$2/:
+$(printf '%s\n' "$out" | grep -E -- "$2")"
+	else _result 1 "$1"; fi
+}
+
+err_like() {
+	if printf '%s\n' "$err" | grep -Eq -- "$2"; then _result 1 "$1"
+	else _result 0 "$1" "stderr does not match /$2/:
+$err"; fi
+}
+
+is() {
+	if [ "$2" = "$3" ]; then _result 1 "$1"
+	else _result 0 "$1" "got:  $2
+want: $3"; fi
+}
+
+ok() {
+	_name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then _result 1 "$_name"
+	else _result 0 "$_name" "failed: $*"; fi
+}
+
+# A control file: control NAME LINE...
+control() {
+	_f=$PORTCULLIS_CONTROL/$1
+	shift
+	: >"$_f"
+	for _l in "$@"; do printf '%s\n' "$_l" >>"$_f"; done
+}
+
+done_testing() {
+	echo "1..$_n"
+	[ "$_fail" = 0 ]
+}
