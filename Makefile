@@ -1,6 +1,7 @@
 # portcullis: one GNU Makefile.  make, make check, make install, make bench,
 # make fuzz, make run.  SANITIZE=1 builds everything with ASan+UBSan into
-# its own tree (.san/) so the two builds never mix; WERROR=1 adds -Werror.
+# its own tree (.san/) so the two builds never mix; WERROR=1 adds -Werror;
+# O=DIR puts the whole build (objects, bin/, unit tests) under DIR.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -21,12 +22,12 @@ WARN   += -Werror
 endif
 
 ifeq ($(SANITIZE),1)
-O       = .san
+O      ?= .san
 SANFLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all \
            -fno-omit-frame-pointer
 CFLAGS  = -O1 -g
 else
-O       = .
+O      ?= .
 SANFLAGS =
 HARDEN += -D_FORTIFY_SOURCE=2
 endif
