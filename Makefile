@@ -131,6 +131,8 @@ install: all
 	cp -R share/rules/. $(DESTDIR)$(SHAREDIR)/rules
 	install -m 644 $(wildcard cmd/*.8) $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(wildcard share/man/*.5) $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(MANDIR)/man7
+	install -m 644 $(wildcard share/man/*.7) $(DESTDIR)$(MANDIR)/man7
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
