@@ -25,6 +25,7 @@ build)
 test)
 	command -v prove >/dev/null 2>&1 || need perl
 	command -v python3 >/dev/null 2>&1 || need python3
+	command -v mandoc >/dev/null 2>&1 || need mandoc
 	;;
 fuzz)
 	command -v clang >/dev/null 2>&1 || need clang
