@@ -83,3 +83,66 @@ emit_copy_rest(int from, int to)
 			return -1;
 	return r == 0 ? 0 : -1;
 }
+
+/* The head of m as edit() decides it, appended to out: its mbox From line,
+ * add, then every field kept, replaced or left out, up to the end of the
+ * last parsed field.  *rest is where the part to copy unchanged (the
+ * separator, the body, and anything beyond a header limit) begins.  All in
+ * memory, so that a caller can fail before it writes a byte.  0, or -1
+ * with errno. */
+int
+emit_head_edit(struct buf *out, const struct msg *m, const struct hdr *h,
+    const struct buf *add, emit_edit_fn edit, void *arg, size_t *rest)
+{
+	const char *p = m->raw.p ? m->raw.p : "";
+	struct buf repl = BUF_INIT;
+	size_t i, pos;
+	int rc = -1;
+
+	if (buf_add(out, p, m->from_len) == -1)
+		return -1;
+	if (add && add->len && emit_eol_convert(add, msg_eol(m), out) == -1)
+		return -1;
+	pos = m->hdr_off;
+	for (i = 0; i < h->n; i++) {
+		const struct hdr_field *f = &h->f[i];
+		int what = EMIT_KEEP;
+
+		if (f->off > pos && buf_add(out, p + pos, f->off - pos) == -1)
+			goto out;
+		buf_reset(&repl);
+		if (edit && (what = edit(arg, h, i, &repl)) == -1)
+			goto out;
+		if ((what == EMIT_KEEP && buf_add(out, p + f->off, f->len) == -1) ||
+		    (what == EMIT_REPLACE && buf_add(out, repl.p, repl.len) == -1))
+			goto out;
+		pos = f->off + f->len;
+	}
+	*rest = pos;
+	rc = 0;
+out:
+	buf_free(&repl);
+	return rc;
+}
+
+/* Write m to fd as emit_head_edit decides its head, then the rest as is.
+ * Nothing is written when the edit fails.  0, or -1 with errno. */
+int
+emit_message_edit(int fd, const struct msg *m, const struct hdr *h,
+    const struct buf *add, emit_edit_fn edit, void *arg)
+{
+	struct buf head = BUF_INIT;
+	size_t rest;
+	int rc = -1;
+
+	if (emit_head_edit(&head, m, h, add, edit, arg, &rest) == -1)
+		goto out;
+	if (io_write_all(fd, head.p ? head.p : "", head.len) == -1 ||
+	    (rest < m->raw.len &&
+	    io_write_all(fd, m->raw.p + rest, m->raw.len - rest) == -1))
+		goto out;
+	rc = 0;
+out:
+	buf_free(&head);
+	return rc;
+}

@@ -15,4 +15,19 @@ int emit_message(int fd, const struct msg *, const struct hdr *,
 int emit_copy_rest(int from, int to);
 int emit_eol_convert(const struct buf *in, const char *eol, struct buf *out);
 
+/* What an edit callback decides for field i: keep it as it came, leave it
+ * out, or write instead the bytes it put in repl (exactly those bytes: the
+ * callback keeps the field's own line ends and folding).  -1: an error,
+ * with errno. */
+#define EMIT_KEEP    0
+#define EMIT_DROP    1
+#define EMIT_REPLACE 2
+typedef int (*emit_edit_fn)(void *arg, const struct hdr *, size_t i,
+	struct buf *repl);
+
+int emit_head_edit(struct buf *out, const struct msg *, const struct hdr *,
+	const struct buf *add, emit_edit_fn edit, void *arg, size_t *rest);
+int emit_message_edit(int fd, const struct msg *, const struct hdr *,
+	const struct buf *add, emit_edit_fn edit, void *arg);
+
 #endif

@@ -27,6 +27,11 @@ test)
 	command -v python3 >/dev/null 2>&1 || need python3
 	command -v mandoc >/dev/null 2>&1 || need mandoc
 	;;
+bench)
+	command -v bc >/dev/null 2>&1 || need bc
+	[ -x /usr/bin/time ] || need time
+	command -v formail >/dev/null 2>&1 || need procmail
+	;;
 fuzz)
 	command -v clang >/dev/null 2>&1 || need clang
 	# libFuzzer's runtime and the sanitizer runtimes for clang

@@ -1,0 +1,11 @@
+/* authres: the Authentication-Results header field of RFC 8601, as far as
+ * a gateway needs it to tell its own results from forged ones: a field
+ * whose authserv-id is ours and that arrived from outside must be removed,
+ * not trusted (RFC 8601 section 5). */
+#ifndef PORTCULLIS_AUTHRES_H
+#define PORTCULLIS_AUTHRES_H
+#include <stddef.h>
+
+int authres_id_is(const char *value, size_t n, const char *id);
+
+#endif
