@@ -17,7 +17,11 @@ msg_split(struct msg *m)
 	size_t n = m->raw.len, i;
 
 	m->from_len = 0;
-	if (n >= 5 && memcmp(p, "From ", 5) == 0) {
+	/* "From : x" is a From field with obsolete white space before the
+	 * colon (RFC 5322 4.5), not an mbox line: readers show it as the
+	 * sender, so it must not be skipped. */
+	if (n >= 5 && memcmp(p, "From ", 5) == 0 &&
+	    p[5 + strspn(p + 5, " \t")] != ':') {
 		const char *nl = memchr(p, '\n', n);
 		m->from_len = nl ? (size_t)(nl - p) + 1 : n;
 	}
