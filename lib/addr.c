@@ -19,10 +19,18 @@ struct tok {
 	int           ws_before;
 };
 
+/* A comment's text in toks.comments, and slot: how many tokens came
+ * before it, which says whose comment it is. */
+struct cmt {
+	size_t slot, off, len;
+};
+
 struct toks {
 	struct tok *t;
 	size_t      n, cap;
 	struct buf  comments;
+	struct cmt *c;
+	size_t      nc, ccap;
 	unsigned    flags;
 };
 
@@ -63,8 +71,26 @@ toks_free(struct toks *ts)
 	for (i = 0; i < ts->n; i++)
 		buf_free(&ts->t[i].text);
 	free(ts->t);
+	free(ts->c);
 	buf_free(&ts->comments);
 	memset(ts, 0, sizeof *ts);
+}
+
+static int
+cmt_new(struct toks *ts, size_t off)
+{
+	if (ts->nc == ts->ccap) {
+		size_t cap = ts->ccap ? ts->ccap * 2 : 8;
+		struct cmt *nc = reallocarray(ts->c, cap, sizeof *nc);
+		if (nc == NULL)
+			return -1;
+		ts->c = nc;
+		ts->ccap = cap;
+	}
+	ts->c[ts->nc].slot = ts->n;
+	ts->c[ts->nc].off = off;
+	ts->c[ts->nc++].len = 0;
+	return 0;
 }
 
 /* Split s into tokens; comments are collected aside (they are CFWS and
@@ -72,9 +98,20 @@ toks_free(struct toks *ts)
 static int
 tokenize(const char *s, size_t n, struct toks *ts)
 {
-	size_t i = 0;
+	size_t i;
 	int ws = 0;
 
+	/* Control and 8-bit bytes anywhere, quoted strings and comments
+	 * included: a NUL in a display name would cut it short wherever it is
+	 * used as a C string. */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+			ts->flags |= ADDR_NUL;
+		else if (c >= 0x80)
+			ts->flags |= ADDR_8BIT;
+	}
+	i = 0;
 	while (i < n) {
 		unsigned char c = (unsigned char)s[i];
 		struct tok *t;
@@ -84,14 +121,11 @@ tokenize(const char *s, size_t n, struct toks *ts)
 			i++;
 			continue;
 		}
-		if (c < 0x20 || c == 0x7f)
-			ts->flags |= ADDR_NUL;
-		if (c >= 0x80)
-			ts->flags |= ADDR_8BIT;
 		if (c == '(') {
 			/* nested comments, iteratively */
 			int depth = 0;
-			if (ts->comments.len && buf_addc(&ts->comments, ' ') == -1)
+			size_t start = ts->comments.len;
+			if (cmt_new(ts, start) == -1)
 				return -1;
 			for (; i < n; i++) {
 				if (s[i] == '\\' && i + 1 < n) {
@@ -108,6 +142,7 @@ tokenize(const char *s, size_t n, struct toks *ts)
 			}
 			if (i >= n)
 				ts->flags |= ADDR_UNCLOSED;
+			ts->c[ts->nc - 1].len = ts->comments.len - start;
 			i++;
 			ws = 1;
 			continue;
@@ -177,10 +212,6 @@ tokenize(const char *s, size_t n, struct toks *ts)
 				ts->flags |= ADDR_JUNK;
 				i++;
 			}
-			if ((unsigned char)s[i] < 0x20)
-				ts->flags |= ADDR_NUL;
-			if ((unsigned char)s[i] >= 0x80)
-				ts->flags |= ADDR_8BIT;
 			if (buf_addc(&t->text, s[i]) == -1)
 				return -1;
 			i++;
@@ -291,6 +322,32 @@ out:
 	buf_free(&loc);
 	buf_free(&dom);
 	return rc;
+}
+
+/* The comments of the address made of tokens [a, e), e being the
+ * separator after it: those after the separator before it and up to e,
+ * joined by spaces; NULL in *out when there are none. */
+static int
+comments_of(const struct toks *ts, size_t a, size_t e, char **out)
+{
+	struct buf b = BUF_INIT;
+	size_t k;
+
+	*out = NULL;
+	for (k = 0; k < ts->nc; k++) {
+		if (ts->c[k].slot < a || ts->c[k].slot > e || ts->c[k].len == 0)
+			continue;
+		if ((b.len && buf_addc(&b, ' ') == -1) ||
+		    buf_add(&b, ts->comments.p + ts->c[k].off, ts->c[k].len) == -1) {
+			buf_free(&b);
+			return -1;
+		}
+	}
+	if (b.len)
+		*out = b.p;   /* the buf's bytes are NUL-terminated */
+	else
+		buf_free(&b);
+	return 0;
 }
 
 static struct addr *
@@ -412,8 +469,8 @@ addr_parse_list(const char *s, size_t n, struct addr_list *l)
 				goto out;
 			if (mailbox(&ts, start, e, ad) == -1)
 				goto out;
-			if (ts.comments.len)
-				ad->comment = xstrndup(ts.comments.p, ts.comments.len);
+			if (comments_of(&ts, start, e, &ad->comment) == -1)
+				goto out;
 			if (group && (ad->group = strdup(group)) == NULL)
 				goto out;
 			l->flags |= ad->flags;
@@ -433,6 +490,8 @@ addr_parse_list(const char *s, size_t n, struct addr_list *l)
 out:
 	free(group);
 	toks_free(&ts);
+	if (rc == -1)
+		addr_list_free(l);
 	return rc;
 }
 
@@ -492,9 +551,12 @@ addr_parse_path(const char *s, size_t n, struct addr *ad)
 		}
 	if (addr_parse_list(s, n, &l) == -1)
 		return -1;
+	/* RFC 5321 4.1.2: no display name in either form, and a Local-part
+	 * is at least one atom unless it is a quoted string */
 	if (l.n != 1 || (l.flags & (ADDR_AMBIGUOUS | ADDR_JUNK | ADDR_UNCLOSED |
-	    ADDR_NUL | ADDR_NODOMAIN)) || (bracket && l.a[0].display &&
-	    l.a[0].display[0]) || l.a[0].domain[0] == '\0') {
+	    ADDR_NUL | ADDR_NODOMAIN)) || (l.a[0].display &&
+	    l.a[0].display[0]) || l.a[0].domain[0] == '\0' ||
+	    (l.a[0].local[0] == '\0' && !(l.a[0].flags & ADDR_QUOTEDLOCAL))) {
 		addr_list_free(&l);
 		errno = EINVAL;
 		return -1;

@@ -134,8 +134,10 @@ parse_received(struct envelope *e, const char *v)
 			e->helo = h;
 		}
 	}
-	if (e->ip == NULL && (p = strchr(v, '[')) != NULL &&
-	    (q = strchr(p, ']')) != NULL) {
+	/* the address is the one in the comment, "(NAME [IP])", never a
+	 * HELO that is itself an address literal */
+	if (e->ip == NULL && (p = strchr(v, '(')) != NULL &&
+	    (p = strchr(p, '[')) != NULL && (q = strchr(p, ']')) != NULL) {
 		struct ip_addr ip;
 		if (ip_parse(p + 1, (size_t)(q - p - 1), &ip) == 0) {
 			char *s = strndup(p + 1, (size_t)(q - p - 1));
@@ -146,7 +148,9 @@ parse_received(struct envelope *e, const char *v)
 			e->ip = s;
 		}
 	}
-	if (e->nrcpt == 0 && (p = strstr(v, " for <")) != NULL &&
+	/* smtpd-accept folds before "for", so unfolded it follows a tab */
+	if (e->nrcpt == 0 && ((p = strstr(v, " for <")) != NULL ||
+	    (p = strstr(v, "\tfor <")) != NULL) &&
 	    (q = strchr(p + 6, '>')) != NULL)
 		if (env_add_rcpt(e, p + 6, (size_t)(q - p - 6)) == -1)
 			return -1;
@@ -189,7 +193,9 @@ env_from_trace(struct envelope *e, const struct hdr *h, const char *me)
 				goto out;
 			by = v.p;
 			while ((by = strstr(by, "by ")) != NULL) {
-				if (strncasecmp(by + 3, me, ml) == 0 &&
+				/* a word of its own: "nearby ME" is not "by ME" */
+				if ((by == v.p || by[-1] == ' ' || by[-1] == '\t' ||
+				    by[-1] == ')') && strncasecmp(by + 3, me, ml) == 0 &&
 				    (by[3 + ml] == ' ' || by[3 + ml] == '\0' ||
 				    by[3 + ml] == ';' || by[3 + ml] == '\t'))
 					break;

@@ -168,7 +168,8 @@ hdr_name_is(const struct hdr *h, size_t i, const char *name)
 {
 	size_t n = strlen(name);
 
-	return h->f[i].name_len == n && strncasecmp(h->base + h->f[i].off, name, n) == 0;
+	/* a line without colon has no name, not the empty one */
+	return n > 0 && h->f[i].name_len == n && strncasecmp(h->base + h->f[i].off, name, n) == 0;
 }
 
 /* Index of the first field named name at or after from, or -1. */
@@ -377,6 +378,11 @@ to_utf8(const char *cs, const struct buf *raw, struct buf *out)
 	return 0;
 }
 
+/* RFC 2047 allows 75 octets per encoded word; mailers that break that
+ * still keep to the 998-octet line.  Without a bound, every "=?" in a
+ * 256 KB field would scan to its end: minutes of CPU per message. */
+#define EW_MAX 998
+
 /* Try to read one encoded word "=?cs?e?text?=" at s[0..n); returns its
  * length, or 0 when s does not start with a well-formed one. */
 static size_t
@@ -386,6 +392,8 @@ ew_scan(const char *s, size_t n, char *cs, size_t cssize, int *enc,
 	size_t i = 2, csl;
 	const char *q;
 
+	if (n > EW_MAX)
+		n = EW_MAX;
 	if (n < 8 || s[0] != '=' || s[1] != '?')
 		return 0;
 	while (i < n && s[i] != '?' && s[i] != ' ' && s[i] != '\t' && s[i] != '\n')
@@ -418,12 +426,30 @@ ew_scan(const char *s, size_t n, char *cs, size_t cssize, int *enc,
 	return i + 2;
 }
 
-/* Decode the RFC 2047 encoded words in s[0..n) and append the result to
- * out as UTF-8.  White space between two encoded words is dropped (RFC
- * 2047 section 6.2); anything not a well-formed encoded word is kept as
- * it is (and made UTF-8).  Encoded words inside quoted strings and words
- * are decoded too, as common mail clients do: what matters for matching
- * is what a reader is shown. */
+/* Replace every NUL in out from byte from on by U+FFFD, as readers show
+ * it: the decoded text is used as a C string (display names), where a NUL
+ * would hide what follows it from every check. */
+static int
+nul_to_fffd(struct buf *out, size_t from)
+{
+	struct buf t = BUF_INIT;
+	size_t i;
+	int rc = -1;
+
+	if (out->len <= from || memchr(out->p + from, '\0', out->len - from) == NULL)
+		return 0;
+	for (i = from; i < out->len; i++)
+		if ((out->p[i] == '\0' ? buf_adds(&t, "\xef\xbf\xbd") :
+		    buf_addc(&t, out->p[i])) == -1)
+			goto out;
+	out->len = from;
+	rc = buf_add(out, t.p, t.len);
+out:
+	buf_free(&t);
+	return rc;
+}
+
+/* Is s[0..n) only white space (the gap between two encoded words)? */
 static int
 all_ws(const char *s, size_t n)
 {
@@ -435,11 +461,17 @@ all_ws(const char *s, size_t n)
 	return 1;
 }
 
+/* Decode the RFC 2047 encoded words in s[0..n) and append the result to
+ * out as UTF-8 with no NUL in it.  White space between two encoded words
+ * is dropped (RFC 2047 section 6.2); anything not a well-formed encoded
+ * word is kept as it is (and made UTF-8).  Encoded words inside quoted
+ * strings and words are decoded too, as common mail clients do: what
+ * matters for matching is what a reader is shown. */
 int
 hdr_decode_2047(const char *s, size_t n, struct buf *out)
 {
 	struct buf raw = BUF_INIT;
-	size_t i = 0, lit = 0;
+	size_t i = 0, lit = 0, from = out->len;
 	int last_ew = 0, rc = -1;
 
 	while (i < n) {
@@ -464,7 +496,7 @@ hdr_decode_2047(const char *s, size_t n, struct buf *out)
 		lit = i;
 		last_ew = 1;
 	}
-	if (add_utf8(out, s + lit, n - lit) == -1)
+	if (add_utf8(out, s + lit, n - lit) == -1 || nul_to_fffd(out, from) == -1)
 		goto out;
 	rc = 0;
 out:

@@ -18,7 +18,8 @@ ip_parse(const char *s, size_t n, struct ip_addr *ip)
 		s += 5;
 		n -= 5;
 	}
-	if (n == 0 || n >= sizeof tmp)
+	/* the bytes given, all of them: "1.2.3.4\0junk" is not 1.2.3.4 */
+	if (n == 0 || n >= sizeof tmp || memchr(s, '\0', n) != NULL)
 		return -1;
 	memcpy(tmp, s, n);
 	tmp[n] = '\0';
