@@ -89,19 +89,15 @@ load_control(struct strip *s)
 	unsigned long db;
 	size_t i;
 
-	if (ctl_string("me", NULL, s->me, sizeof s->me) == -1) {
+	if (ctl_me(s->me, sizeof s->me) == -1) {
 		log_fatal(errno, "unable to read %s/me", ctl_dir());
 		return -1;
 	}
-	if (s->me[0] == '\0' && gethostname(s->me, sizeof s->me - 1) == -1)
-		snprintf(s->me, sizeof s->me, "localhost");
-	/* The checkers' cap (lib/checker.c): the SMTP limit plus room for
-	 * the headers earlier stages add. */
-	if (ctl_ulong("databytes", 52428800UL, 1024, 1UL << 31, &db) == -1) {
+	/* The same cap as every checker's (lib/checker.c). */
+	if (ctl_databytes(&db, &s->maxbytes) == -1) {
 		log_fatal(errno, "unable to read %s/databytes", ctl_dir());
 		return -1;
 	}
-	s->maxbytes = db + 1048576;
 	if (ctl_lines("internalhosts", &l) == -1) {
 		log_fatal(errno, "unable to read %s/internalhosts", ctl_dir());
 		return -1;

@@ -185,19 +185,14 @@ common_init(struct checker_ctx *ctx)
 {
 	unsigned long db;
 
-	if (ctl_string("me", NULL, ctx->me, sizeof ctx->me) == -1) {
+	if (ctl_me(ctx->me, sizeof ctx->me) == -1) {
 		log_fatal(errno, "unable to read %s/me", ctl_dir());
 		return -1;
 	}
-	if (ctx->me[0] == '\0' && gethostname(ctx->me, sizeof ctx->me - 1) == -1)
-		snprintf(ctx->me, sizeof ctx->me, "localhost");
-	/* RFC 5321 4.5.3.1.7 leaves the limit to the site; 50 MB by default,
-	 * plus room for the headers earlier stages add. */
-	if (ctl_ulong("databytes", 52428800UL, 1024, 1UL << 31, &db) == -1) {
+	if (ctl_databytes(&db, &ctx->maxbytes) == -1) {
 		log_fatal(errno, "unable to read %s/databytes", ctl_dir());
 		return -1;
 	}
-	ctx->maxbytes = db + 1048576;
 	return 0;
 }
 

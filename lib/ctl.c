@@ -243,3 +243,29 @@ ctl_rules(const char *name, struct ctl_list *l)
 	}
 	return ctl_read_path(path, l);
 }
+
+/* control/me: this gateway's name (trace headers, authserv-id); the
+ * system's host name when missing.  0, or -1 when me cannot be read. */
+int
+ctl_me(char *out, size_t n)
+{
+	if (ctl_string("me", NULL, out, n) == -1)
+		return -1;
+	if (out[0] == '\0' && (gethostname(out, n - 1) == -1 || out[0] == '\0'))
+		snprintf(out, n, "localhost");
+	out[n - 1] = '\0';
+	return 0;
+}
+
+/* control/databytes (SMTP's limit) and the cap of a filter reading one
+ * message: RFC 5321 4.5.3.1.7 leaves the size to the site; every stage
+ * adds headers, so filters allow CTL_FILTER_SLACK more. */
+int
+ctl_databytes(unsigned long *db, size_t *filter_max)
+{
+	if (ctl_ulong("databytes", CTL_DATABYTES, 1024, 1UL << 31, db) == -1)
+		return -1;
+	if (filter_max)
+		*filter_max = *db + CTL_FILTER_SLACK;
+	return 0;
+}

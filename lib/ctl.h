@@ -10,6 +10,8 @@
 
 #define CTL_DEFAULT_DIR "/etc/portcullis"
 #define CTL_MAX_BYTES   (4 * 1024 * 1024)   /* any one control or rule file */
+#define CTL_DATABYTES   52428800UL          /* control/databytes default: 50 MiB */
+#define CTL_FILTER_SLACK 1048576UL          /* headers later stages may add */
 
 struct ctl_list {
 	char    **v;       /* the values, comments and blank lines removed */
@@ -27,5 +29,7 @@ int         ctl_ulong(const char *name, unsigned long def, unsigned long min,
 	unsigned long max, unsigned long *out);
 int         ctl_rules(const char *name, struct ctl_list *);
 void        ctl_free(struct ctl_list *);
+int         ctl_me(char *out, size_t);
+int         ctl_databytes(unsigned long *db, size_t *filter_max);
 
 #endif

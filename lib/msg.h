@@ -8,10 +8,6 @@
 #include <stddef.h>
 #include "buf.h"
 
-/* Default cap when control/databytes does not say: the limits of the
- * filters sit a little above the SMTP limit, since every stage adds
- * headers. */
-#define MSG_DEFAULT_MAX (52428800UL + 1048576UL)
 
 struct msg {
 	struct buf raw;      /* every byte read, unchanged */
