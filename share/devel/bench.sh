@@ -11,7 +11,7 @@ corpus=${CORPUS:-$top/../shared/corpus}
 [ -d "$corpus" ] || { echo "bench: fatal: no corpus at $corpus (set CORPUS=)" >&2; exit 111; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-bench.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-find "$corpus" -type f | sort >"$work/list"
+find "$corpus" -type f -name "*.txt" | sort >"$work/list"
 n=$(wc -l <"$work/list")
 mkdir -p "$work/ctl"
 printf 'gw.ourco.example\n' >"$work/ctl/me"
@@ -28,13 +28,13 @@ row() {
 	"$@" >/dev/null 2>&1
 	t1=$(now)
 	# peak RSS of one process handling the largest message in the corpus
-	printf '%-44s %6d %8.2f %10.0f\n' "$name" "$n" \
+	printf '%-44s %6d %8.2f %10.0f' "$name" "$n" \
 		"$(echo "$t1 - $t0" | bc -l)" "$(echo "$n / ($t1 - $t0)" | bc -l)"
 }
 rss() {	# rss CMD... < file: peak resident KB of one run
 	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
 }
-big=$(xargs ls -S <"$work/list" | head -n 1)
+big=$(xargs ls -S <"$work/list" 2>/dev/null | head -n 1)
 
 per_message() {	# run CMD once per message, as the gateway's chain does
 	while read -r f; do "$@" <"$f"; done <"$work/list"
@@ -53,6 +53,10 @@ PY
 echo "corpus: $corpus ($n messages); largest: $(wc -c <"$big") bytes"
 printf '%-44s %6s %8s %10s %10s\n' "what" "msgs" "seconds" "msgs/s" "peak KB"
 line() { printf '%s %10s\n' "$(row "$@")" "$RSS"; }
+
+# The floor of every "a process per message" row: fork, exec, read, write.
+RSS=$(rss cat <"$big")
+line "floor: cat, a process per message" per_message cat
 
 RSS=$(rss "$bin/spoof-check" --direction in --sender a@b.example <"$big")
 line "spoof-check, one process, all files" xargs "$bin/spoof-check" --direction in <"$work/list"
