@@ -48,6 +48,7 @@ struct strip {
 	struct inside  in;           /* control/internalhosts */
 	char           me[256];      /* control/me: our authserv-id */
 	size_t         maxbytes;     /* control/databytes + 1 MiB */
+	struct hdr_limits hlim;      /* control/headerfields, headerbytes */
 	char           path[4096];   /* the rule file read */
 	unsigned long  removed, scrubbed;
 	unsigned       failed_line;  /* the rule a match failed on */
@@ -96,6 +97,11 @@ load_control(struct strip *s)
 	/* The same cap as every checker's (lib/checker.c). */
 	if (ctl_databytes(&db, &s->maxbytes) == -1) {
 		log_fatal(errno, "unable to read %s/databytes", ctl_dir());
+		return -1;
+	}
+	if (ctl_hdr_limits(&s->hlim) == -1) {
+		log_fatal(errno, "unable to read %s/headerfields or headerbytes",
+		    ctl_dir());
 		return -1;
 	}
 	if (ctl_lines("internalhosts", &l) == -1) {
@@ -316,7 +322,7 @@ strip_one(struct strip *s, const char *file, const char *q)
 			log_clean(cf, sizeof cf, file, strlen(file));
 		log_fatal(errno, "unable to read %s", file ? cf : "message");
 	} else if (hdr_parse(&h, m.raw.p ? m.raw.p : "", m.hdr_off, m.hdr_len,
-	    NULL) == -1) {
+	    &s->hlim) == -1) {
 		log_fatal(errno, "unable to parse the header");
 	} else if (h.flags & (HDR_TOOBIG | HDR_TOOMANY)) {
 		/* fields past the limit were never looked at: we could not

@@ -127,7 +127,7 @@ one(struct run *run, const struct opts *o, int fd, const char *name)
 		verdict_set(&r, VERDICT_REJECT, "5.3.4",
 		    "message exceeds %zu bytes", ctx->maxbytes);
 	}
-	if (hdr_parse(&h, m.raw.p ? m.raw.p : "", m.hdr_off, m.hdr_len, NULL) == -1) {
+	if (hdr_parse(&h, m.raw.p ? m.raw.p : "", m.hdr_off, m.hdr_len, &ctx->hlim) == -1) {
 		verdict_set(&r, VERDICT_TEMPFAIL, "4.3.0", "out of memory");
 		goto report;
 	}
@@ -191,6 +191,11 @@ common_init(struct checker_ctx *ctx)
 	}
 	if (ctl_databytes(&db, &ctx->maxbytes) == -1) {
 		log_fatal(errno, "unable to read %s/databytes", ctl_dir());
+		return -1;
+	}
+	if (ctl_hdr_limits(&ctx->hlim) == -1) {
+		log_fatal(errno, "unable to read %s/headerfields or headerbytes",
+		    ctl_dir());
 		return -1;
 	}
 	return 0;

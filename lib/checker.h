@@ -18,6 +18,7 @@ struct checker_ctx {
 	int    tagonly;        /* -t */
 	char   me[256];        /* control/me: our host name and authserv-id */
 	size_t maxbytes;       /* message cap from control/databytes */
+	struct hdr_limits hlim; /* control/headerfields, headerbytes */
 	void  *tool;           /* the tool's own state from init */
 };
 

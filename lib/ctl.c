@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "hdr.h"
 #include "io.h"
 
 static const char *dir_override;
@@ -267,5 +268,21 @@ ctl_databytes(unsigned long *db, size_t *filter_max)
 		return -1;
 	if (filter_max)
 		*filter_max = *db + CTL_FILTER_SLACK;
+	return 0;
+}
+
+/* control/headerfields and control/headerbytes: the limits every parser
+ * of a header section works under (hdr.h has the reasons for the
+ * defaults).  0, or -1 with errno. */
+int
+ctl_hdr_limits(struct hdr_limits *lim)
+{
+	unsigned long f, b;
+
+	if (ctl_ulong("headerfields", HDR_MAX_FIELDS, 16, 1000000, &f) == -1 ||
+	    ctl_ulong("headerbytes", HDR_MAX_BYTES, 1024, 64UL << 20, &b) == -1)
+		return -1;
+	lim->max_fields = f;
+	lim->max_bytes = b;
 	return 0;
 }

@@ -8,6 +8,8 @@
 #define PORTCULLIS_CTL_H
 #include <stddef.h>
 
+struct hdr_limits;
+
 #define CTL_DEFAULT_DIR "/etc/portcullis"
 #define CTL_MAX_BYTES   (4 * 1024 * 1024)   /* any one control or rule file */
 #define CTL_DATABYTES   52428800UL          /* control/databytes default: 50 MiB */
@@ -31,5 +33,6 @@ int         ctl_rules(const char *name, struct ctl_list *);
 void        ctl_free(struct ctl_list *);
 int         ctl_me(char *out, size_t);
 int         ctl_databytes(unsigned long *db, size_t *filter_max);
+int         ctl_hdr_limits(struct hdr_limits *);
 
 #endif

@@ -256,4 +256,18 @@ run env DIRECTION=out SENDER=alice@ourco.example spoof-check <"$d/outbound.eml"
 is_exit 'business-only does not touch outbound mail' 0
 rm -f "$PORTCULLIS_CONTROL/allowsenders" "$PORTCULLIS_CONTROL/bypasskeys"
 
+## Header limits are control settings (portcullis-control(5))
+{ for i in $(seq 1 40); do echo "X-Filler-$i: $i"; done
+  printf 'From: bob@partner.example\nTo: alice@ourco.example\n\nhi\n'; } >"$tmp/many.eml"
+control headerfields 16
+run spoof-check --direction in --sender bob@partner.example "$tmp/many.eml"
+is_exit 'more fields than control/headerfields: quarantined' 99
+like 'the verdict names the limit' 'spoof-check quarantine 5\.6\.0 header section exceeds the field count limit'
+control headerfields many
+run spoof-check --direction in --sender bob@partner.example "$tmp/many.eml"
+is_exit 'a headerfields that is not a number is a configuration error' 111
+err_like 'stderr names the files' 'spoof-check: fatal: unable to read .*/headerfields or headerbytes: Invalid argument'
+is 'and no verdict is printed' "$out" ''
+rm -f "$PORTCULLIS_CONTROL/headerfields"
+
 done_testing
