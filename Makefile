@@ -124,6 +124,7 @@ run: all
 bench: all
 	@sh share/devel/deps.sh bench
 	@sh share/devel/bench.sh $(abspath $(BIN))
+	@sh share/devel/bench-smtpd.sh $(abspath $(BIN))
 
 lint: all
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Ilib lib cmd

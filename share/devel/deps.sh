@@ -18,19 +18,33 @@ build)
 	pc() { pkg-config --exists "$1" 2>/dev/null || need "$2"; }
 	if command -v pkg-config >/dev/null 2>&1; then
 		pc libpcre2-8 libpcre2-dev
+		pc openssl libssl-dev
 	else
 		need libpcre2-dev
+		need libssl-dev
 	fi
 	;;
 test)
 	command -v prove >/dev/null 2>&1 || need perl
 	command -v python3 >/dev/null 2>&1 || need python3
 	command -v mandoc >/dev/null 2>&1 || need mandoc
+	# t/smtpd-accept.t: a real listener, real clients, a test certificate
+	command -v tcpserver >/dev/null 2>&1 || need ucspi-tcp
+	command -v swaks >/dev/null 2>&1 || need swaks
+	perl -MNet::SSLeay -e 1 >/dev/null 2>&1 || need libnet-ssleay-perl
+	command -v openssl >/dev/null 2>&1 || need openssl
+	command -v curl >/dev/null 2>&1 || need curl
+	command -v msmtp >/dev/null 2>&1 || need msmtp
+	command -v setpriv >/dev/null 2>&1 || need util-linux
+	[ -x /usr/bin/python3 ] || need python3
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc
 	[ -x /usr/bin/time ] || need time
 	command -v formail >/dev/null 2>&1 || need procmail
+	# smtpd-accept against Postfix's smtpd, both driven by smtp-source
+	command -v tcpserver >/dev/null 2>&1 || need ucspi-tcp
+	[ -x /usr/sbin/smtp-source ] || need postfix
 	;;
 fuzz)
 	command -v clang >/dev/null 2>&1 || need clang
@@ -46,6 +60,11 @@ esac
 line="apt-get install -y --no-install-recommends$pkgs"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
 	echo "deps.sh: installing:$pkgs" >&2
+	# the bench runs its own Postfix instance: the system's stays unconfigured
+	case " $pkgs " in *" postfix "*)
+		echo "postfix postfix/main_mailer_type select No configuration" |
+			debconf-set-selections 2>/dev/null ;;
+	esac
 	if ! DEBIAN_FRONTEND=noninteractive $line >/dev/null; then
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null &&
 		DEBIAN_FRONTEND=noninteractive $line >/dev/null || {

@@ -1,0 +1,306 @@
+/* smtpd-accept: one SMTP session on fds 0 and 1 (tcpserver, inetd or the
+ * supervisor's listener style), taking mail from the internet and from
+ * inside into the queue's incoming stage.  The session itself is
+ * lib/smtp_session.c; this file reads the control files, finds the
+ * client, wires the connection and the queue to the session, and logs.
+ * Everything on fd 0 is hostile.  Refuses to run as root. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ctl.h"
+#include "hdr.h"
+#include "io.h"
+#include "ip.h"
+#include "log.h"
+#include "queue.h"
+#include "smtp_session.h"
+#include "tls.h"
+#include "verdict.h"
+
+static struct queue q;
+static struct queue_msg qm;
+static struct tls_conn *tlsc;
+
+static void
+usage(void)
+{
+	log_fatal(0, "usage: smtpd-accept [-C controldir] [-Q queuedir]");
+}
+
+/* A configuration error: tell the client to come back later (qmail-smtpd
+ * does the same) and exit 111. */
+static int
+config_fail(const char *what)
+{
+	static const char msg[] = "421 4.3.0 Temporary configuration problem\r\n";
+
+	log_fatal(errno, "unable to read control/%s", what);
+	(void)io_write_all(1, msg, sizeof msg - 1);
+	return EXIT_TEMP;
+}
+
+static int
+nets(const char *name, struct ip_net **out, size_t *n)
+{
+	struct ctl_list l;
+	size_t i;
+
+	*out = NULL;
+	*n = 0;
+	if (ctl_lines(name, &l) == -1)
+		return -1;
+	if (l.n && (*out = calloc(l.n, sizeof **out)) == NULL) {
+		ctl_free(&l);
+		return -1;
+	}
+	for (i = 0; i < l.n; i++)
+		if (ip_net_parse(l.v[i], &(*out)[i]) == -1) {
+			log_fatal(0, "control/%s line %u: not an address or CIDR "
+			    "range", name, l.lineno[i]);
+			ctl_free(&l);
+			errno = EINVAL;
+			return -1;
+		}
+	*n = l.n;
+	ctl_free(&l);
+	return 0;
+}
+
+/* Every setting (portcullis-control(5)); -1 names what failed in *what. */
+static int
+config(struct smtp_conf *c, struct ctl_list *ld, const char **what)
+{
+	char text[200];
+	struct ip_net *n1, *n2;
+	struct hdr_limits hl;
+	static const struct {
+		const char *name;
+		size_t off;
+		unsigned long def, min, max;
+	} num[] = {
+		{ "maxrcpt", offsetof(struct smtp_conf, maxrcpt),
+		  SMTP_DEF_MAXRCPT, 1, 100000 },
+		{ "maxhops", offsetof(struct smtp_conf, maxhops),
+		  SMTP_DEF_MAXHOPS, 1, 1000 },
+		{ "maxerrors", offsetof(struct smtp_conf, maxerrors),
+		  SMTP_DEF_MAXERRORS, 1, 1000 },
+		{ "maxcmdline", offsetof(struct smtp_conf, maxcmdline),
+		  SMTP_DEF_MAXCMDLINE, 512, SMTP_MAX_CMDLINE },
+		{ "maxtextline", offsetof(struct smtp_conf, maxtextline),
+		  SMTP_DEF_MAXTEXTLINE, 1000, 1048576 },
+		{ "timeoutsmtpd", offsetof(struct smtp_conf, timeout),
+		  SMTP_DEF_TIMEOUT, 1, 3600 },
+		{ "greetdelay", offsetof(struct smtp_conf, greetdelay),
+		  SMTP_DEF_GREETDELAY, 0, 30000 },
+	};
+	size_t i;
+
+	smtp_conf_defaults(c);
+	/* the settings every tool shares, read the same way (lib/ctl.c) */
+	if (ctl_me(c->me, sizeof c->me) == -1 ||
+	    ctl_databytes(&c->databytes, NULL) == -1 ||
+	    ctl_hdr_limits(&hl) == -1) {
+		*what = "me, databytes or headerbytes";
+		return -1;
+	}
+	c->maxhdr = hl.max_bytes;
+	if (ctl_string(*what = "smtpgreeting", "ESMTP", text, sizeof text) == -1)
+		return -1;
+	log_clean(c->me, sizeof c->me, c->me, strlen(c->me));
+	/* RFC 5321 4.3.1: the greeting starts with our name */
+	if ((size_t)snprintf(c->greeting, sizeof c->greeting, "%s %s", c->me,
+	    text) >= sizeof c->greeting)
+		errno = 0;   /* a long banner is cut, not refused */
+	log_clean(c->greeting, sizeof c->greeting, c->greeting, strlen(c->greeting));
+	for (i = 0; i < sizeof num / sizeof num[0]; i++)
+		if (ctl_ulong(*what = num[i].name, num[i].def, num[i].min,
+		    num[i].max, (unsigned long *)((char *)c + num[i].off)) == -1)
+			return -1;
+	if (ctl_lines(*what = "localdomains", ld) == -1 ||
+	    nets(*what = "relayclients", &n1, &c->nrelay) == -1 ||
+	    nets(*what = "tlsclients", &n2, &c->ntlsreq) == -1)
+		return -1;
+	c->localdomains = ld->v;
+	c->nlocal = ld->n;
+	c->relay = n1;
+	c->tlsreq = n2;
+	return tls_config(*what = "tlscert", &c->tls);
+}
+
+static ssize_t
+conn_read(void *ctx, void *p, size_t n, int ms)
+{
+	struct pollfd pf = { 0, POLLIN, 0 };
+	int r;
+
+	if (tlsc)
+		return tls_read(tlsc, p, n, ms);
+	do
+		r = poll(&pf, 1, ms);
+	while (r == -1 && errno == EINTR);
+	if (r == 0) {
+		errno = ETIMEDOUT;
+		return -1;
+	}
+	if (r == -1)
+		return -1;
+	return io_read_some(0, p, n);
+}
+
+static int
+conn_write(void *ctx, const void *p, size_t n)
+{
+	return tlsc ? tls_write(tlsc, p, n) : io_write_all(1, p, n);
+}
+
+/* Half-close after the last reply, so that the client sees the end; on a
+ * pipe (tests, inetd's nowait on a pipe) by pointing fd 1 at /dev/null. */
+static void
+conn_shutdown(void *ctx)
+{
+	int fd;
+
+	if (tlsc != NULL || shutdown(1, SHUT_WR) == 0 || errno != ENOTSOCK)
+		return;
+	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
+		dup2(fd, 1);
+		close(fd);
+	}
+}
+
+static int
+conn_starttls(void *ctx, char *info, size_t n)
+{
+	const struct smtp_conf *c = ctx;
+
+	if ((tlsc = tls_accept(0, 1, (int)(c->timeout * 1000), info, n)) == NULL) {
+		log_warn(0, "TLS handshake failed: %s", tls_error());
+		return -1;
+	}
+	return 0;
+}
+
+static int
+m_open(void *ctx, char *id, size_t n)
+{
+	if (queue_open(&q, &qm) == -1) {
+		log_warn(errno, "unable to open a message in %s/incoming", q.dir);
+		return -1;
+	}
+	snprintf(id, n, "%s", qm.id);
+	return 0;
+}
+
+static int
+m_write(void *ctx, const void *p, size_t n)
+{
+	if (queue_write(&qm, p, n) == -1) {
+		log_warn(errno, "unable to write %s", qm.id);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+m_commit(void *ctx, const struct envelope *e, unsigned flags)
+{
+	if (queue_commit(&qm, e, flags) == -1) {
+		log_warn(errno, "unable to queue %s", qm.id);
+		return -1;
+	}
+	return 0;
+}
+
+static void
+m_abort(void *ctx)
+{
+	queue_abort(&qm);
+}
+
+static void
+m_log(void *ctx, const char *line)
+{
+	log_info("%s", line);
+}
+
+/* The client's address: tcpserver's TCPREMOTEIP, else the socket's peer. */
+static void
+client_ip(char *ip, size_t n)
+{
+	const char *e = getenv("TCPREMOTEIP");
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+
+	snprintf(ip, n, "unknown");
+	if (e && *e) {
+		snprintf(ip, n, "%s", e);
+		return;
+	}
+	if (getpeername(0, (struct sockaddr *)&ss, &sl) == -1)
+		return;
+	if (ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)&ss)->sin_addr, ip, n);
+	else if (ss.ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, n);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct smtp_conf c;
+	struct ctl_list ld;
+	struct smtp_io io = { NULL, conn_read, conn_write, conn_shutdown,
+	    conn_starttls, m_open, m_write, m_commit, m_abort, m_log };
+	const char *qdir = NULL, *what = "";
+	char ip[INET6_ADDRSTRLEN + 8];
+	int ch;
+
+	log_init(argv[0]);
+	while ((ch = getopt(argc, argv, "C:Q:")) != -1) {
+		if (ch == 'C')
+			ctl_set_dir(optarg);
+		else if (ch == 'Q')
+			qdir = optarg;
+		else {
+			usage();
+			return EXIT_TEMP;
+		}
+	}
+	/* a network-facing program never runs as root (STYLE.md) */
+	if (getuid() == 0 || geteuid() == 0) {
+		log_fatal(0, "refusing to run as root; run me under the gateway's "
+		    "own user (tcpserver -u, setpriv)");
+		return EXIT_TEMP;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (config(&c, &ld, &what) == -1)
+		return config_fail(what);
+	/* a certificate that does not load is a broken install: mail waits */
+	if (c.tls && tls_init() == -1) {
+		errno = 0;
+		log_warn(0, "TLS: %s", tls_error());
+		return config_fail("tlscert");
+	}
+	if (queue_init(&q, qdir, "incoming") == -1)
+		return config_fail("queue");
+	io.ctx = &c;
+	client_ip(ip, sizeof ip);
+	if (smtp_session_run(&c, &io, ip, getenv("TCPREMOTEHOST")) == -1) {
+		log_fatal(errno, "unable to start the session");
+		return EXIT_TEMP;
+	}
+	tls_close(tlsc);
+	ctl_free(&ld);
+	free((void *)c.relay);
+	free((void *)c.tlsreq);
+	return 0;
+}

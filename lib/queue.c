@@ -1,0 +1,323 @@
+/* queue: write one message and its envelope into a queue stage (see
+ * queue.h).  Runs as the gateway's unprivileged user; trusts nothing of the
+ * envelope it is given beyond its being strings: control bytes are replaced
+ * so that one value can never become two lines of the envelope file. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "buf.h"
+#include "io.h"
+#include "queue.h"
+
+/* The queue directory: the -Q override, else $PORTCULLIS_QUEUE, else the
+ * default. */
+const char *
+queue_dir_default(const char *override)
+{
+	const char *d = override;
+
+	if (d == NULL || *d == '\0')
+		d = getenv("PORTCULLIS_QUEUE");
+	return d && *d ? d : QUEUE_DEFAULT_DIR;
+}
+
+/* Set up q for one stage of the queue in dir (NULL: the default). */
+int
+queue_init(struct queue *q, const char *dir, const char *stage)
+{
+	dir = queue_dir_default(dir);
+	if ((size_t)snprintf(q->dir, sizeof q->dir, "%s", dir) >= sizeof q->dir ||
+	    (size_t)snprintf(q->stage, sizeof q->stage, "%s", stage) >=
+	    sizeof q->stage || strchr(stage, '/') != NULL || stage[0] == '\0') {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* A queue id unique on this host, maildir-style: seconds, microseconds,
+ * process id and a per-process counter ("1764000000.M123456P4242Q1").
+ * Only [0-9A-Z.] so that it is safe as a file name and in a log line. */
+int
+queue_new_id(char *out, size_t n)
+{
+	static unsigned long counter;
+	struct timeval tv;
+
+	gettimeofday(&tv, NULL);
+	if ((size_t)snprintf(out, n, "%lld.M%06ldP%ldQ%lu", (long long)tv.tv_sec,
+	    (long)tv.tv_usec, (long)getpid(), ++counter) >= n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+path(char *out, size_t n, const struct queue *q, const char *sub,
+    const char *id)
+{
+	int r;
+
+	if (id)
+		r = snprintf(out, n, "%s/%s/%s/%s", q->dir, q->stage, sub, id);
+	else if (sub)
+		r = snprintf(out, n, "%s/%s/%s", q->dir, q->stage, sub);
+	else
+		r = snprintf(out, n, "%s/%s", q->dir, q->stage);
+	if (r < 0 || (size_t)r >= n) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+mkdir_private(const char *p)
+{
+	return mkdir(p, 0700) == -1 && errno != EEXIST ? -1 : 0;
+}
+
+/* Create the queue directory and the stage's tmp, new, cur and env when
+ * they are missing.  cur/ is never used by portcullis, but mail readers
+ * (mutt) only open a maildir that has it. */
+static int
+make_dirs(const struct queue *q)
+{
+	static const char *const sub[] = { "tmp", "new", "cur", "env" };
+	char p[PATH_MAX];
+	size_t i;
+
+	if (mkdir_private(q->dir) == -1)
+		return -1;
+	if (path(p, sizeof p, q, NULL, NULL) == -1 || mkdir_private(p) == -1)
+		return -1;
+	for (i = 0; i < sizeof sub / sizeof sub[0]; i++)
+		if (path(p, sizeof p, q, sub[i], NULL) == -1 ||
+		    mkdir_private(p) == -1)
+			return -1;
+	return 0;
+}
+
+/* fsync a directory, so that a rename in it survives a power cut. */
+static int
+sync_dir(const struct queue *q, const char *sub)
+{
+	char p[PATH_MAX];
+	int fd, r, e;
+
+	if (path(p, sizeof p, q, sub, NULL) == -1)
+		return -1;
+	if ((fd = open(p, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	r = fsync(fd);
+	e = errno;
+	close(fd);
+	errno = e;
+	return r;
+}
+
+/* Start a message: a new id and tmp/ID created exclusively (0600). */
+int
+queue_open(const struct queue *q, struct queue_msg *m)
+{
+	char p[PATH_MAX];
+	int tries, made = 0;
+
+	memset(m, 0, sizeof *m);
+	m->fd = -1;
+	m->q = q;
+	for (tries = 0; tries < 100; tries++) {
+		if (queue_new_id(m->id, sizeof m->id) == -1 ||
+		    path(p, sizeof p, q, "tmp", m->id) == -1)
+			return -1;
+		m->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+		    0600);
+		if (m->fd >= 0)
+			return 0;
+		if (errno == ENOENT && !made) {
+			if (make_dirs(q) == -1)
+				return -1;
+			made = 1;
+			continue;
+		}
+		if (errno != EEXIST)
+			return -1;
+	}
+	errno = EEXIST;
+	return -1;
+}
+
+int
+queue_write(struct queue_msg *m, const void *p, size_t n)
+{
+	if (m->fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	if (io_write_all(m->fd, p, n) == -1)
+		return -1;
+	m->bytes += n;
+	return 0;
+}
+
+/* One envelope line: the letter and the value with every control byte
+ * (CR and LF above all) replaced by '?'. */
+static int
+env_line(struct buf *b, int letter, const char *v)
+{
+	const unsigned char *s = (const unsigned char *)(v ? v : "");
+
+	if (buf_addc(b, letter) == -1)
+		return -1;
+	for (; *s; s++)
+		if (buf_addc(b, *s < 0x20 || *s == 0x7f ? '?' : *s) == -1)
+			return -1;
+	return buf_addc(b, '\n');
+}
+
+/* The envelope file's bytes (portcullis-queue(5)): Q id, D direction,
+ * I client address, R its name, H HELO, S TLS, B and U for what the
+ * message needs of the next hop, F sender, T each recipient; F and the T
+ * lines last, so a reader can stop early. */
+int
+queue_env_format(const struct envelope *e, const char *id, unsigned flags,
+    struct buf *b)
+{
+	size_t i;
+
+	if (env_line(b, 'Q', id) == -1 ||
+	    env_line(b, 'D', e->dir == ENV_DIR_OUT ? "out" : "in") == -1)
+		return -1;
+	if (e->ip && env_line(b, 'I', e->ip) == -1)
+		return -1;
+	if (e->host && env_line(b, 'R', e->host) == -1)
+		return -1;
+	if (e->helo && env_line(b, 'H', e->helo) == -1)
+		return -1;
+	if (e->tls && *e->tls && env_line(b, 'S', e->tls) == -1)
+		return -1;
+	if ((flags & QUEUE_8BITMIME) && env_line(b, 'B', "8BITMIME") == -1)
+		return -1;
+	if ((flags & QUEUE_SMTPUTF8) && env_line(b, 'U', "") == -1)
+		return -1;
+	if (env_line(b, 'F', e->sender) == -1)
+		return -1;
+	for (i = 0; i < e->nrcpt; i++)
+		if (env_line(b, 'T', e->rcpt[i]) == -1)
+			return -1;
+	return 0;
+}
+
+/* Write a whole file under tmp/ and sync it. */
+static int
+write_synced(const char *p, const void *data, size_t n)
+{
+	int fd, e;
+
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+	    0600)) == -1)
+		return -1;
+	if (io_write_all(fd, data, n) == -1 || fsync(fd) == -1) {
+		e = errno;
+		close(fd);
+		unlink(p);
+		errno = e;
+		return -1;
+	}
+	return close(fd);
+}
+
+/* rename, creating the target directory once if it went missing. */
+static int
+rename_into(const struct queue *q, const char *from, const char *to)
+{
+	if (rename(from, to) == 0)
+		return 0;
+	if (errno != ENOENT || make_dirs(q) == -1)
+		return -1;
+	return rename(from, to);
+}
+
+/* Finish a message: sync it, write and sync its envelope as env/ID, then
+ * rename the message into new/ and sync new/.  Only after 0 may the
+ * caller acknowledge the message.  On failure nothing is left in new/
+ * nor env/, and the tmp file is removed. */
+int
+queue_commit(struct queue_msg *m, const struct envelope *e, unsigned flags)
+{
+	char tmsg[PATH_MAX], tenv[PATH_MAX], nenv[PATH_MAX], nmsg[PATH_MAX];
+	char envid[QUEUE_ID_MAX + 8];
+	struct buf b = BUF_INIT;
+	int err;
+
+	if (m->fd < 0) {
+		errno = EBADF;
+		return -1;
+	}
+	snprintf(envid, sizeof envid, "%s.env", m->id);
+	if (path(tmsg, sizeof tmsg, m->q, "tmp", m->id) == -1 ||
+	    path(tenv, sizeof tenv, m->q, "tmp", envid) == -1 ||
+	    path(nenv, sizeof nenv, m->q, "env", m->id) == -1 ||
+	    path(nmsg, sizeof nmsg, m->q, "new", m->id) == -1)
+		goto fail;
+	if (fsync(m->fd) == -1)
+		goto fail;
+	err = close(m->fd);
+	m->fd = -1;
+	if (err == -1)
+		goto fail;
+	if (queue_env_format(e, m->id, flags, &b) == -1 ||
+	    write_synced(tenv, b.p, b.len) == -1)
+		goto fail;
+	if (rename_into(m->q, tenv, nenv) == -1) {
+		err = errno;
+		unlink(tenv);
+		errno = err;
+		goto fail;
+	}
+	if (sync_dir(m->q, "env") == -1 || rename_into(m->q, tmsg, nmsg) == -1) {
+		err = errno;
+		unlink(nenv);
+		errno = err;
+		goto fail;
+	}
+	if (sync_dir(m->q, "new") == -1) {
+		/* not durable, so not acknowledged: take it back out of new/ */
+		err = errno;
+		unlink(nmsg);
+		unlink(nenv);
+		errno = err;
+		goto fail;
+	}
+	buf_free(&b);
+	return 0;
+fail:
+	err = errno;
+	buf_free(&b);
+	queue_abort(m);
+	errno = err;
+	return -1;
+}
+
+/* Give up a message: close and remove tmp/ID.  Keeps errno. */
+void
+queue_abort(struct queue_msg *m)
+{
+	char p[PATH_MAX];
+	int e = errno;
+
+	if (m->fd >= 0) {
+		close(m->fd);
+		m->fd = -1;
+	}
+	if (m->q && m->id[0] && path(p, sizeof p, m->q, "tmp", m->id) == 0)
+		unlink(p);
+	errno = e;
+}

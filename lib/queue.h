@@ -1,0 +1,44 @@
+/* queue: the maildir-shaped queue of DESIGN.md.  A message is written into
+ * STAGE/tmp/ID, synced, its envelope written and synced as STAGE/env/ID,
+ * and only then renamed into STAGE/new/ID and the directory synced: a
+ * message visible in new/ is whole and has its envelope.  The queue
+ * directory is -Q DIR, else $PORTCULLIS_QUEUE, else /var/spool/portcullis;
+ * missing directories are created 0700 on first use.  Library code: never
+ * prints, never exits; -1 with errno on failure. */
+#ifndef PORTCULLIS_QUEUE_H
+#define PORTCULLIS_QUEUE_H
+#include <limits.h>
+#include <stddef.h>
+#include "buf.h"
+#include "env.h"
+
+#define QUEUE_DEFAULT_DIR "/var/spool/portcullis"
+#define QUEUE_ID_MAX      64
+
+/* What the message needs of the next hop, for the envelope file. */
+#define QUEUE_8BITMIME    0x01  /* BODY=8BITMIME (RFC 6152) */
+#define QUEUE_SMTPUTF8    0x02  /* SMTPUTF8 (RFC 6531) */
+
+struct queue {
+	char dir[PATH_MAX];     /* the queue's top directory */
+	char stage[32];         /* "incoming", "outgoing", ... */
+};
+
+struct queue_msg {
+	const struct queue *q;
+	int    fd;                    /* tmp/ID open for writing, or -1 */
+	char   id[QUEUE_ID_MAX];
+	size_t bytes;                 /* written so far */
+};
+
+const char *queue_dir_default(const char *override);
+int  queue_init(struct queue *, const char *dir, const char *stage);
+int  queue_new_id(char *out, size_t n);
+int  queue_open(const struct queue *, struct queue_msg *);
+int  queue_write(struct queue_msg *, const void *, size_t);
+int  queue_commit(struct queue_msg *, const struct envelope *, unsigned);
+void queue_abort(struct queue_msg *);
+int  queue_env_format(const struct envelope *, const char *id, unsigned,
+	struct buf *);
+
+#endif
