@@ -267,4 +267,14 @@ run sh -c 'header-strip <"$1" >/dev/full' sh "$d/exchange-out.eml"
 is_exit 'a write error is a temporary failure' 111
 err_like 'it says so' '^header-strip: fatal: unable to write the message: No space left on device$'
 
+## Sender headers clients write keep their name, lose the inside
+printf 'X-Sender: alice@192.168.50.2\nX-Authenticated-Sender: alice@exch01.corp.ourco.example\nSubject: s\n\nb\n' >"$tmp/xs.eml"
+run header-strip --direction out <"$tmp/xs.eml"
+is_exit 'X-Sender and X-Authenticated-Sender: scrubbed, not removed' 0
+is 'the address and the internal name are redacted' "$out" 'X-Sender: alice@[redacted]
+X-Authenticated-Sender: alice@internal.invalid
+Subject: s
+
+b'
+
 done_testing
