@@ -34,16 +34,20 @@ endif
 
 BIN     = $(O)/bin
 OBJ     = $(O)/.obj
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -iquote lib $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
              -DPORTCULLIS_SHARE='"$(SHAREDIR)"' -MMD -MP
 ALL_LDFLAGS = $(LDHARD) $(SANFLAGS) $(LDFLAGS)
 
 # Tools and what each one links beyond lib/ (pkg-config names).
 TOOLS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 PKGS_header-strip = libpcre2-8
-PKGS_spoof-check  =
+PKGS_spoof-check  = libcrypto
 PKGS_smtpd-accept = openssl
-ALL_PKGS = libpcre2-8 openssl
+PKGS_mime-explode = libarchive
+PKGS_filetype-check = libarchive libmagic libcrypto
+PKGS_relay-out    = openssl libunbound
+PKGS_portcullis   =
+ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJ)/lib/%.o)
@@ -53,7 +57,7 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
 UNIT_SRC = $(sort $(wildcard t/unit/*.c))
 UNIT_BIN = $(UNIT_SRC:t/unit/%.c=$(OBJ)/unit/%)
 
-.PHONY: all check unit deps install uninstall bench fuzz fuzz-run run clean lint
+.PHONY: all check unit deps install uninstall bench fuzz fuzz-run run demo clean lint
 all: deps $(TOOLS:%=$(BIN)/%)
 
 # Missing -dev packages: installed when we are root, otherwise the exact
@@ -97,7 +101,7 @@ check: deps
 # libFuzzer harnesses, one per parser of untrusted bytes (clang only).
 FUZZ_SRC = $(sort $(wildcard t/fuzz/*.c))
 FUZZ_BIN = $(FUZZ_SRC:t/fuzz/%.c=t/fuzz/bin/%)
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -Ilib -g -O1 -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -iquote lib -g -O1 -fsanitize=fuzzer,address,undefined \
               -DPORTCULLIS_SHARE='"$(SHAREDIR)"' $(PKG_CFLAGS)
 FUZZ_SECONDS ?= 10
 t/fuzz/bin/%: t/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
@@ -115,9 +119,12 @@ fuzz-run: fuzz
 			|| { tail -40 t/fuzz/bin/$$n.log; exit 1; }; \
 	done
 
-# The demonstration: until the supervisor lands, show the filters at work on
-# the example messages in share/examples.
+# The gateway in the foreground on built-in defaults (share/devel/run.sh:
+# queue and maildir in ./run, 127.0.0.1:2525); make demo shows the filters
+# at work on the example messages in share/examples.
 run: all
+	@sh share/devel/run.sh $(abspath $(BIN))
+demo: all
 	@sh share/devel/demo.sh $(abspath $(BIN))
 
 # Speed and memory beside reference tools, on real mail (CORPUS=dir).

@@ -19,9 +19,19 @@ build)
 	if command -v pkg-config >/dev/null 2>&1; then
 		pc libpcre2-8 libpcre2-dev
 		pc openssl libssl-dev
+		# libunbound's .pc file needs libevent's (REAL-PARTS.md)
+		pkg-config --exists libunbound 2>/dev/null ||
+			{ need libunbound-dev; need libevent-dev; }
+		# mime-explode, filetype-check: containers and file types
+		pc libarchive libarchive-dev
+		pc libmagic libmagic-dev
 	else
 		need libpcre2-dev
 		need libssl-dev
+		need libunbound-dev
+		need libevent-dev
+		need libarchive-dev
+		need libmagic-dev
 	fi
 	;;
 test)
@@ -37,6 +47,14 @@ test)
 	command -v msmtp >/dev/null 2>&1 || need msmtp
 	command -v setpriv >/dev/null 2>&1 || need util-linux
 	[ -x /usr/bin/python3 ] || need python3
+	# t/relay-out.t, t/flow.t: a DNS server and scripted SMTP receivers
+	[ -x /usr/sbin/dnsmasq ] || need dnsmasq-base
+	/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need python3-aiosmtpd
+	# t/mime-explode.t, t/filetype-check.t: fixtures made by real archivers,
+	# and ClamAV's harmless test executables in many containers
+	command -v zip >/dev/null 2>&1 || need zip
+	command -v 7z >/dev/null 2>&1 || need p7zip-full
+	[ -d /usr/share/clamav-testfiles ] || need clamav-testfiles
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc

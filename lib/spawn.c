@@ -1,0 +1,169 @@
+/* spawn: fork, exec and wait for the supervisor (see spawn.h).  Runs as
+ * the gateway's user.  A stage that hangs is killed at its time limit;
+ * one that dies by a signal or exits with a status outside the filter
+ * contract is reported as such, for the caller to count as 111. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "spawn.h"
+
+/* Split a command line at blanks; no quoting, no globbing, no variables. */
+int
+spawn_split(const char *line, struct spawn_argv *a)
+{
+	char *p;
+
+	memset(a, 0, sizeof *a);
+	if ((a->buf = strdup(line)) == NULL)
+		return -1;
+	for (p = a->buf; *p; ) {
+		while (*p == ' ' || *p == '\t')
+			*p++ = '\0';
+		if (*p == '\0')
+			break;
+		if (a->n == SPAWN_MAX_ARGS) {
+			spawn_argv_free(a);
+			errno = E2BIG;
+			return -1;
+		}
+		a->v[a->n++] = p;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+	}
+	a->v[a->n] = NULL;
+	if (a->n == 0) {
+		spawn_argv_free(a);
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+void
+spawn_argv_free(struct spawn_argv *a)
+{
+	free(a->buf);
+	a->buf = NULL;
+	a->n = 0;
+}
+
+/* Start argv with in on fd 0 and out on fd 1 (-1: leave as is); stderr
+ * is shared, so that every stage's log line reaches the supervisor's. */
+pid_t
+spawn_child(char *const argv[], int in, int out)
+{
+	pid_t pid = fork();
+
+	if (pid != 0)
+		return pid;
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if (in >= 0 && in != 0 && dup2(in, 0) == -1)
+		_exit(111);
+	if (out >= 0 && out != 1 && dup2(out, 1) == -1)
+		_exit(111);
+	execvp(argv[0], argv);
+	_exit(111);   /* not found or not executable: a broken install */
+}
+
+static long
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Run n stages from in to out joined by pipes; status[i] gets each
+ * stage's wait status, or SPAWN_TIMEDOUT.  0, or -1 when a stage could
+ * not be started (those started are killed and reaped). */
+int
+spawn_pipeline(struct spawn_argv *st, size_t n, int in, int out,
+    unsigned timeout_ms, int *status)
+{
+	pid_t pid[SPAWN_MAX_STAGES];
+	int prev = in, p[2], w, left;
+	size_t i, k;
+	long end;
+
+	if (n == 0 || n > SPAWN_MAX_STAGES) {
+		errno = EINVAL;
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		p[0] = p[1] = -1;
+		if (i + 1 < n && pipe2(p, O_CLOEXEC) == -1)
+			break;
+		pid[i] = spawn_child(st[i].v, prev, i + 1 < n ? p[1] : out);
+		if (prev != in)
+			close(prev);
+		if (p[1] >= 0)
+			close(p[1]);
+		prev = p[0];
+		if (pid[i] == -1)
+			break;
+	}
+	if (prev >= 0 && prev != in)
+		close(prev);
+	if (i < n) {
+		for (k = 0; k < i; k++) {
+			kill(pid[k], SIGKILL);
+			waitpid(pid[k], NULL, 0);
+		}
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		status[i] = -1;
+	/* a stage has its limit from the start of the pipeline: a stage
+	 * waiting for input from a slow one before it is slow too */
+	end = now_ms() + timeout_ms;
+	for (left = (int)n; left > 0; ) {
+		pid_t r = waitpid(-1, &w, WNOHANG);
+		if (r > 0) {
+			for (k = 0; k < n; k++)
+				if (pid[k] == r && status[k] == -1) {
+					status[k] = w;
+					left--;
+				}
+			continue;
+		}
+		if (r == -1 && errno != EINTR)
+			break;
+		if (now_ms() >= end) {
+			for (k = 0; k < n; k++)
+				if (status[k] == -1) {
+					kill(pid[k], SIGKILL);
+					waitpid(pid[k], NULL, 0);
+					status[k] = SPAWN_TIMEDOUT;
+					left--;
+				}
+			break;
+		}
+		{
+			struct timespec ts = { 0, 2 * 1000 * 1000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+	return 0;
+}
+
+/* The filter contract's reading of a wait status: 0, 99, 100 or 111;
+ * anything else (a signal, an unknown status, a timeout) is -1, which
+ * the caller counts as 111 and logs loudly. */
+int
+spawn_exit_code(int w)
+{
+	int c;
+
+	if (w == SPAWN_TIMEDOUT || w == -1 || !WIFEXITED(w))
+		return -1;
+	c = WEXITSTATUS(w);
+	return c == 0 || c == 99 || c == 100 || c == 111 ? c : -1;
+}
