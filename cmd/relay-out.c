@@ -123,6 +123,7 @@ try_hosts(struct relay_job *j, const char *const *host, size_t n,
 					log_info("host=%s %s", host[i], err);
 					continue;
 				}
+				smtpc_set_timeout(c, (int)cf.tremote * 1000);
 				j->tlsname = host[i];
 				if (relay_try(j, c) == 0) {
 					log_info("host=%s addr=%s tls=%s", host[i],
@@ -259,6 +260,7 @@ deliver(struct relay_job *j, const struct route *rt, const char *domain)
 			relay_set_pending(j, RELAY_TEMP, "451 4.4.1 %s", err);
 			return;
 		}
+		smtpc_set_timeout(c, (int)cf.tremote * 1000);
 		if (relay_try(j, c) != 0)
 			relay_set_pending(j, RELAY_TEMP, "451 4.4.1 %s", j->why);
 		smtpc_close(c);

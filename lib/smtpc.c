@@ -155,6 +155,14 @@ connect_ms(int fd, const struct sockaddr *sa, socklen_t sl, int ms)
 	return 0;
 }
 
+/* The time limit of every later read and write: RFC 5321 4.5.3.2 asks for
+ * minutes per command, far more than a connect needs. */
+void
+smtpc_set_timeout(struct smtpc *c, int ms)
+{
+	set_timeouts(c->fd, ms);
+}
+
 static struct smtpc *
 wrap(int fd)
 {

@@ -38,6 +38,7 @@ int  smtpc_format_reply(const struct smtpc_reply *, char *, size_t);
 
 struct smtpc *smtpc_connect(const char *addr, const char *port, int ms,
 	char *err, size_t errsize);
+void          smtpc_set_timeout(struct smtpc *, int ms);
 struct smtpc *smtpc_connect_unix(const char *path, int ms, char *err,
 	size_t errsize);
 int  smtpc_reply(struct smtpc *, struct smtpc_reply *);
