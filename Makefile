@@ -101,21 +101,33 @@ check: deps
 # libFuzzer harnesses, one per parser of untrusted bytes (clang only).
 FUZZ_SRC = $(sort $(wildcard t/fuzz/*.c))
 FUZZ_BIN = $(FUZZ_SRC:t/fuzz/%.c=t/fuzz/bin/%)
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -iquote lib -g -O1 -fsanitize=fuzzer,address,undefined \
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -iquote lib -g -O1 \
               -DPORTCULLIS_SHARE='"$(SHAREDIR)"' $(PKG_CFLAGS)
+FUZZ_SAN = address,undefined
 FUZZ_SECONDS ?= 10
-t/fuzz/bin/%: t/fuzz/%.c $(LIB_SRC) $(wildcard lib/*.h)
+# lib/ is compiled once with coverage instrumentation into one archive;
+# each harness links against it.
+FUZZ_LIBOBJ = $(LIB_SRC:lib/%.c=t/fuzz/bin/obj/%.o)
+t/fuzz/bin/obj/%.o: lib/%.c $(wildcard lib/*.h)
 	@mkdir -p $(@D)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(shell $(PKG_CONFIG) --libs $(ALL_PKGS))
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
+t/fuzz/bin/libfuzz.a: $(FUZZ_LIBOBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+t/fuzz/bin/%: t/fuzz/%.c t/fuzz/bin/libfuzz.a
+	@mkdir -p $(@D)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< t/fuzz/bin/libfuzz.a \
+		$(shell $(PKG_CONFIG) --libs $(ALL_PKGS))
 fuzz: deps
 	@sh share/devel/deps.sh fuzz
-	@$(MAKE) --no-print-directory $(FUZZ_BIN)
+	@$(MAKE) --no-print-directory -j2 $(FUZZ_BIN)
 fuzz-run: fuzz
 	@for f in $(FUZZ_BIN); do \
 		n=$$(basename $$f); mkdir -p t/fuzz/bin/corpus-$$n; \
 		echo "fuzz: $$n for $(FUZZ_SECONDS)s"; \
+		seed=t/fuzz/seed/$$n; [ -d $$seed ] || seed=; \
 		$$f -max_total_time=$(FUZZ_SECONDS) -max_len=65536 -print_final_stats=0 \
-			t/fuzz/bin/corpus-$$n t/fuzz/seed/$$n 2>t/fuzz/bin/$$n.log \
+			t/fuzz/bin/corpus-$$n $$seed 2>t/fuzz/bin/$$n.log \
 			|| { tail -40 t/fuzz/bin/$$n.log; exit 1; }; \
 	done
 
