@@ -371,7 +371,10 @@ to_utf8(const char *cs, const struct buf *raw, struct buf *out)
 	ol = room;
 	r = iconv(cd, &in, &inl, &o, &ol);
 	iconv_close(cd);
-	if (r == (size_t)-1)
+	/* Some glibc converters (odd aliases such as a bare "8") emit bytes
+	 * that are not UTF-8; what we hand on must be, so check. */
+	if (r == (size_t)-1 || !utf8_valid((const unsigned char *)out->p +
+	    out->len, room - ol))
 		return add_utf8(out, raw->p, raw->len);
 	out->len += room - ol;
 	out->p[out->len] = '\0';
