@@ -46,8 +46,10 @@ PKGS_smtpd-accept = openssl
 PKGS_mime-explode = libarchive
 PKGS_filetype-check = libarchive libmagic libcrypto
 PKGS_relay-out    = openssl libunbound
+PKGS_dnsbl-check  = libunbound libpsl
+PKGS_spam-score   = libpcre2-8 lmdb
 PKGS_portcullis   =
-ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound
+ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl lmdb
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJ)/lib/%.o)
