@@ -25,6 +25,10 @@ build)
 		# mime-explode, filetype-check: containers and file types
 		pc libarchive libarchive-dev
 		pc libmagic libmagic-dev
+		# dnsbl-check: registered domains of links (Public Suffix List)
+		pc libpsl libpsl-dev
+		# spam-score: the Bayes token store
+		pc lmdb liblmdb-dev
 	else
 		need libpcre2-dev
 		need libssl-dev
@@ -32,6 +36,8 @@ build)
 		need libevent-dev
 		need libarchive-dev
 		need libmagic-dev
+		need libpsl-dev
+		need liblmdb-dev
 	fi
 	;;
 test)
@@ -55,6 +61,9 @@ test)
 	command -v zip >/dev/null 2>&1 || need zip
 	command -v 7z >/dev/null 2>&1 || need p7zip-full
 	[ -d /usr/share/clamav-testfiles ] || need clamav-testfiles
+	# t/dnsbl-check.t: blocklist zones served by a real rbldnsd
+	command -v rbldnsd >/dev/null 2>&1 || need rbldnsd
+	[ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need publicsuffix
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc
@@ -63,6 +72,10 @@ bench)
 	# smtpd-accept against Postfix's smtpd, both driven by smtp-source
 	command -v tcpserver >/dev/null 2>&1 || need ucspi-tcp
 	[ -x /usr/sbin/smtp-source ] || need postfix
+	# mime-explode beside the MIME unpackers administrators use
+	command -v ripmime >/dev/null 2>&1 || need ripmime
+	command -v munpack >/dev/null 2>&1 || need mpack
+	command -v mshow >/dev/null 2>&1 || need mblaze
 	;;
 fuzz)
 	command -v clang >/dev/null 2>&1 || need clang
