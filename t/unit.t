@@ -11,7 +11,8 @@ for t in "$dir"/*; do
 	[ -x "$t" ] && [ -f "$t" ] || continue
 	n=$((n + 1))
 	name=$(basename "$t")
-	o=$(cd "$top" && "$t" 2>&1)
+	o=$(cd "$top" && ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=1" \
+		"$t" 2>&1)
 	s=$?
 	if [ $s = 0 ] && ! printf '%s\n' "$o" | grep -q '^not ok'; then
 		echo "ok $n - lib unit: $name ($(printf '%s\n' "$o" | grep -c '^ok') checks)"
