@@ -1,11 +1,11 @@
 /* portcullis: the supervisor.  One long-running process in the
  * foreground, logging to stderr: it binds the listening sockets, drops
- * root, starts one smtpd-accept per connection (tcpserver style, with
- * limits in total and per client), runs each message of the incoming
- * stage through the chain of its direction, and hands what passes to
- * relay-out, retrying and bouncing per recipient.  All state is in the
- * queue's directories, so a kill -9 at any instant loses nothing: a
- * restart finds the work where it was.  Trusts nothing a connection or a
+ * root, hands each connection to a pre-started smtpd-accept worker
+ * (tcpserver's environment, limits in total and per client), runs each
+ * message of the incoming stage through the chain of its direction, and
+ * hands what passes to relay-out, retrying and bouncing per recipient.
+ * All state is in the queue's directories, so a kill -9 at any instant
+ * loses nothing: a restart finds the work where it was.  Trusts nothing a connection or a
  * stage sends it; no stage ever runs as root. */
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -49,13 +49,18 @@ struct child {
 	pid_t pid;
 	enum kind kind;
 	char  id[QUEUE_ID_MAX];
-	char  ip[64];
+	char  ip[64];       /* K_CONN: the client of the session it serves */
+	int   ctl;          /* K_CONN: our end of its socketpair, or -1 */
+	int   busy;         /* K_CONN: serving a session */
+	unsigned long uses; /* K_CONN: sessions handed to it */
+	time_t idle;        /* K_CONN: idle since */
 };
 
 static struct {
 	char me[256], user[64], qdir[PATH_MAX];
 	struct ctl_list listen, chain_in, chain_out;
 	unsigned long maxconn, maxperip, scanconc, delconc, lifetime;
+	unsigned long smtpdspare, smtpdmaxuse, smtpdidle;
 	unsigned long stagetimeout, retrymin, retrymax, deliverytimeout;
 } cf;
 
@@ -588,6 +593,8 @@ add_kid(pid_t pid, enum kind k, const char *id, const char *ip)
 	memset(c, 0, sizeof *c);
 	c->pid = pid;
 	c->kind = k;
+	c->ctl = -1;
+	c->idle = time(NULL);
 	snprintf(c->id, sizeof c->id, "%s", id ? id : "");
 	snprintf(c->ip, sizeof c->ip, "%s", ip ? ip : "");
 	return 0;
@@ -605,6 +612,19 @@ count(enum kind k, const char *id, const char *ip)
 	return n;
 }
 
+/* Sessions being served, in total or (ip) from one client. */
+static size_t
+busy(const char *ip)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i].kind == K_CONN && kids[i].busy &&
+		    (!ip || strcmp(kids[i].ip, ip) == 0))
+			n++;
+	return n;
+}
+
 static void
 reap(void)
 {
@@ -615,6 +635,8 @@ reap(void)
 	while ((pid = waitpid(-1, &w, WNOHANG)) > 0)
 		for (i = 0; i < nkids; i++)
 			if (kids[i].pid == pid) {
+				if (kids[i].ctl != -1)
+					close(kids[i].ctl);
 				if (kids[i].kind != K_CONN && !(WIFEXITED(w) &&
 				    WEXITSTATUS(w) == 0))
 					log_warn(0, "qid=%s %s worker failed (status %d)",
@@ -635,6 +657,10 @@ start_worker(enum kind k, const char *id)
 		size_t i;
 		for (i = 0; i < nlfd; i++)
 			close(lfd[i]);
+		/* a worker's end of file is its signal to leave */
+		for (i = 0; i < nkids; i++)
+			if (kids[i].ctl != -1)
+				close(kids[i].ctl);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
@@ -669,16 +695,162 @@ run_stage(const char *stage, enum kind k, unsigned long limit)
 	closedir(d);
 }
 
-/* One connection: smtpd-accept on fds 0 and 1, tcpserver's variables. */
+/* --- the pool of smtpd-accept workers -----------------------------------
+ * Connections are served by pre-started smtpd-accept -w processes, as
+ * Postfix's master keeps its smtpd processes: a fork and exec per
+ * connection costs more than the whole SMTP session of a small message.
+ * Each worker has a socketpair to us; we accept, keep the limits in total
+ * and per client, and hand the socket over with SCM_RIGHTS and the
+ * addresses as text.  The worker writes "d" when the session is over.
+ * A worker serves at most control/smtpdmaxuse sessions (1: a fresh
+ * process for every connection, still started ahead of time), and idle
+ * workers beyond control/smtpdspare leave after control/smtpdidle
+ * seconds. */
+
+/* Start one worker; its index in kids, or -1. */
+static int
+spawn_smtpd(void)
+{
+	char use[32];
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1) {
+		log_warn(errno, "unable to start smtpd-accept");
+		return -1;
+	}
+	snprintf(use, sizeof use, "%lu", cf.smtpdmaxuse);
+	if ((pid = fork()) == 0) {
+		char *argv[] = { "smtpd-accept", "-w", use, NULL };
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		/* dup2 onto itself would keep close-on-exec */
+		if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) == -1 : dup2(sv[1], 3) == -1)
+			_exit(111);
+		execvp(argv[0], argv);
+		_exit(111);
+	}
+	close(sv[1]);
+	if (pid == -1 || add_kid(pid, K_CONN, NULL, NULL) == -1) {
+		log_warn(errno, "unable to start smtpd-accept");
+		close(sv[0]);
+		return -1;
+	}
+	kids[nkids - 1].ctl = sv[0];
+	return (int)(nkids - 1);
+}
+
+/* Keep control/smtpdspare idle workers ready; let those idle too long go
+ * (closing our end is their signal to leave). */
+static void
+tend_pool(void)
+{
+	size_t i, idle = 0, all = 0;
+	time_t now = time(NULL);
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i].kind == K_CONN && kids[i].ctl != -1) {
+			all++;
+			if (kids[i].busy)
+				continue;
+			if (++idle > cf.smtpdspare && now - kids[i].idle >
+			    (time_t)cf.smtpdidle) {
+				close(kids[i].ctl);
+				kids[i].ctl = -1;
+				idle--;
+				all--;
+			}
+		}
+	while (idle < cf.smtpdspare && all < cf.maxconn + cf.smtpdspare &&
+	    spawn_smtpd() != -1) {
+		idle++;
+		all++;
+	}
+}
+
+/* A worker wrote on its socketpair: "d" per finished session, "q" after
+ * its last one; end of file when it leaves. */
+static void
+from_worker(int fd)
+{
+	char b[16];
+	ssize_t n;
+	size_t i;
+
+	for (i = 0; i < nkids; i++)
+		if (kids[i].kind == K_CONN && kids[i].ctl == fd)
+			break;
+	if (i == nkids)
+		return;
+	n = read(fd, b, sizeof b);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	kids[i].busy = 0;
+	kids[i].ip[0] = '\0';
+	kids[i].idle = time(NULL);
+	if (n <= 0 || memchr(b, 'q', (size_t)n) != NULL ||
+	    kids[i].uses >= cf.smtpdmaxuse) {
+		close(fd);
+		kids[i].ctl = -1;
+	}
+}
+
+/* Hand the connection to worker i; -1 when it is gone. */
+static int
+hand_over(size_t i, int fd, const char *ip, const char *port, const char *lip,
+    const char *lport)
+{
+	char data[4 * 64];
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov;
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int n = snprintf(data, sizeof data, "%s %s %s %s", ip, port, lip, lport);
+
+	if (n < 0 || (size_t)n >= sizeof data)
+		return -1;
+	iov.iov_base = data;
+	iov.iov_len = (size_t)n;
+	memset(&mh, 0, sizeof mh);
+	memset(&u, 0, sizeof u);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof u.b;
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
+	if (sendmsg(kids[i].ctl, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		close(kids[i].ctl);
+		kids[i].ctl = -1;
+		return -1;
+	}
+	kids[i].busy = 1;
+	kids[i].uses++;
+	/* numeric addresses: at most INET6_ADDRSTRLEN plus a scope */
+	snprintf(kids[i].ip, sizeof kids[i].ip, "%.*s",
+	    (int)sizeof kids[i].ip - 1, ip);
+	return 0;
+}
+
+/* One connection: to an idle worker, or a new one. */
 static void
 accept_one(int l)
 {
 	struct sockaddr_storage ss, ls;
 	socklen_t sl = sizeof ss, ll = sizeof ls;
 	char ip[NI_MAXHOST], port[NI_MAXSERV], lip[NI_MAXHOST], lport[NI_MAXSERV];
-	static const char busy[] = "421 4.7.0 Too many connections, try later\r\n";
+	static const char busy_msg[] = "421 4.7.0 Too many connections, try later\r\n";
 	int fd = accept4(l, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
-	pid_t pid;
+	size_t i, tries;
+	int w;
 
 	if (fd == -1)
 		return;
@@ -690,35 +862,27 @@ accept_one(int l)
 		close(fd);
 		return;
 	}
-	if (count(K_CONN, NULL, NULL) >= cf.maxconn ||
-	    count(K_CONN, NULL, ip) >= cf.maxperip) {
-		(void)!write(fd, busy, sizeof busy - 1);
+	if (busy(NULL) >= cf.maxconn || busy(ip) >= cf.maxperip) {
+		(void)!write(fd, busy_msg, sizeof busy_msg - 1);
 		log_info("ip=%s refused: too many connections", ip);
 		close(fd);
 		return;
 	}
-	if ((pid = fork()) == 0) {
-		char *argv[] = { "smtpd-accept", NULL };
-		size_t i;
-		for (i = 0; i < nlfd; i++)
-			close(lfd[i]);
-		setenv("PROTO", "TCP", 1);
-		setenv("TCPREMOTEIP", ip, 1);
-		setenv("TCPREMOTEPORT", port, 1);
-		setenv("TCPLOCALIP", lip, 1);
-		setenv("TCPLOCALPORT", lport, 1);
-		unsetenv("TCPREMOTEHOST");
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGCHLD, SIG_DFL);
-		signal(SIGPIPE, SIG_DFL);
-		if (dup2(fd, 0) == -1 || dup2(fd, 1) == -1)
-			_exit(111);
-		execvp(argv[0], argv);
-		_exit(111);
+	for (tries = 0; tries < 3; tries++) {
+		for (i = 0, w = -1; i < nkids && w == -1; i++)
+			if (kids[i].kind == K_CONN && !kids[i].busy &&
+			    kids[i].ctl != -1)
+				w = (int)i;
+		if (w == -1 && (w = spawn_smtpd()) == -1)
+			break;
+		if (hand_over((size_t)w, fd, ip, port, lip, lport) == 0) {
+			close(fd);
+			return;
+		}
 	}
+	(void)!write(fd, "421 4.3.0 Try again later\r\n", 27);
+	log_warn(0, "ip=%s refused: no smtpd-accept worker", ip);
 	close(fd);
-	if (pid > 0)
-		add_kid(pid, K_CONN, NULL, ip);
 }
 
 /* Bind every ADDRESS:PORT of control/listen ("[v6]:port" for IPv6). */
@@ -906,6 +1070,9 @@ config(void)
 		{ "retrymin", &cf.retrymin, 300, 1, 86400 },
 		{ "retrymax", &cf.retrymax, 14400, 1, 604800 },
 		{ "timeoutdelivery", &cf.deliverytimeout, 3600, 1, 86400 },
+		{ "smtpdspare", &cf.smtpdspare, 2, 0, 1000 },
+		{ "smtpdmaxuse", &cf.smtpdmaxuse, 100, 1, 1000000 },
+		{ "smtpdidle", &cf.smtpdidle, 60, 1, 86400 },
 	};
 	size_t i;
 
@@ -915,7 +1082,7 @@ config(void)
 			log_fatal(errno, "unable to read control/%s", num[i].name);
 			return -1;
 		}
-	if (ctl_ulong("concurrencyscan", ncpu > 0 ? (unsigned long)ncpu : 2, 1,
+	if (ctl_ulong("concurrencyscan", ncpu > 0 ? (unsigned long)ncpu : 2, 0,
 	    10000, &cf.scanconc) == -1 ||
 	    ctl_me(cf.me, sizeof cf.me) == -1 ||
 	    ctl_string("user", "nobody", cf.user, sizeof cf.user) == -1 ||
@@ -958,25 +1125,44 @@ set_path(void)
 static void
 loop(void)
 {
-	struct pollfd pf[MAX_LISTEN + 1];
-	size_t i;
+	struct pollfd *pf = NULL, *t;
+	size_t i, n, cap = 0;
 	time_t last_clean = time(NULL);
 	char x[64];
 
-	for (i = 0; i < nlfd; i++) {
-		pf[i].fd = lfd[i];
-		pf[i].events = POLLIN;
-	}
-	pf[nlfd].fd = sigpipe_fd[0];
-	pf[nlfd].events = POLLIN;
 	while (!stop) {
 		run_stage("incoming", K_SCAN, cf.scanconc);
 		run_stage("outgoing", K_DELIVER, cf.delconc);
-		if (poll(pf, nlfd + 1, 1000) == -1 && errno != EINTR)
+		tend_pool();
+		/* the listeners, our signal pipe, and every worker's socketpair */
+		if (cap < nlfd + 1 + nkids) {
+			if ((t = reallocarray(pf, nlfd + 1 + nkids + 16,
+			    sizeof *pf)) == NULL) {
+				sleep(1);
+				continue;
+			}
+			pf = t;
+			cap = nlfd + 1 + nkids + 16;
+		}
+		for (n = 0; n < nlfd; n++) {
+			pf[n].fd = lfd[n];
+			pf[n].events = POLLIN;
+		}
+		pf[n].fd = sigpipe_fd[0];
+		pf[n++].events = POLLIN;
+		for (i = 0; i < nkids; i++)
+			if (kids[i].kind == K_CONN && kids[i].ctl != -1) {
+				pf[n].fd = kids[i].ctl;
+				pf[n++].events = POLLIN;
+			}
+		if (poll(pf, n, 1000) == -1 && errno != EINTR)
 			break;
 		if (pf[nlfd].revents & POLLIN)
 			while (read(sigpipe_fd[0], x, sizeof x) > 0)
 				;
+		for (i = nlfd + 1; i < n; i++)
+			if (pf[i].revents)
+				from_worker(pf[i].fd);
 		reap();
 		for (i = 0; i < nlfd; i++)
 			if (pf[i].revents & POLLIN)
@@ -986,6 +1172,7 @@ loop(void)
 			last_clean = time(NULL);
 		}
 	}
+	free(pf);
 }
 
 int

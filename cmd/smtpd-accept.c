@@ -29,11 +29,12 @@
 static struct queue q;
 static struct queue_msg qm;
 static struct tls_conn *tlsc;
+static const char *qdir;
 
 static void
 usage(void)
 {
-	log_fatal(0, "usage: smtpd-accept [-C controldir] [-Q queuedir]");
+	log_fatal(0, "usage: smtpd-accept [-C controldir] [-Q queuedir] [-w maxuse]");
 }
 
 /* A configuration error: tell the client to come back later (qmail-smtpd
@@ -253,23 +254,161 @@ client_ip(char *ip, size_t n)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, n);
 }
 
-int
-main(int argc, char **argv)
+/* One session on fds 0 and 1, the control files read afresh (a change
+ * takes effect at the next connection).  0, or EXIT_TEMP. */
+static int
+session(void)
 {
 	struct smtp_conf c;
 	struct ctl_list ld;
 	struct smtp_io io = { NULL, conn_read, conn_write, conn_shutdown,
 	    conn_starttls, m_open, m_write, m_commit, m_abort, m_log };
-	const char *qdir = NULL, *what = "";
+	const char *what = "";
 	char ip[INET6_ADDRSTRLEN + 8];
+	int rc = 0;
+
+	if (config(&c, &ld, &what) == -1)
+		return config_fail(what);
+	/* a certificate that does not load is a broken install: mail waits */
+	if (c.tls && tls_init() == -1) {
+		errno = 0;
+		log_warn(0, "TLS: %s", tls_error());
+		rc = config_fail("tlscert");
+	} else if (queue_init(&q, qdir, "incoming") == -1) {
+		rc = config_fail("queue");
+	} else {
+		io.ctx = &c;
+		client_ip(ip, sizeof ip);
+		if (smtp_session_run(&c, &io, ip, getenv("TCPREMOTEHOST")) == -1) {
+			log_fatal(errno, "unable to start the session");
+			rc = EXIT_TEMP;
+		}
+	}
+	tls_close(tlsc);
+	tlsc = NULL;
+	ctl_free(&ld);
+	free((void *)c.relay);
+	free((void *)c.tlsreq);
+	return rc;
+}
+
+/* Take one connection from the supervisor on fd 3: the socket as
+ * SCM_RIGHTS, with "IP PORT LOCALIP LOCALPORT" as the data.  The socket
+ * goes onto fds 0 and 1 and the addresses into tcpserver's variables, so
+ * that a session cannot tell a pooled start from a tcpserver one.  1 when
+ * a connection came, 0 at the end (the supervisor closed fd 3), -1. */
+static int
+take_conn(void)
+{
+	char data[4 * 64], *f[4], *save = NULL;
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { data, sizeof data - 1 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	static const char *const var[4] = { "TCPREMOTEIP", "TCPREMOTEPORT",
+		"TCPLOCALIP", "TCPLOCALPORT" };
+	ssize_t n;
+	int fd = -1, i;
+
+	memset(&mh, 0, sizeof mh);
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = u.b;
+	mh.msg_controllen = sizeof u.b;
+	do
+		n = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
+	while (n == -1 && errno == EINTR);
+	if (n <= 0)
+		return n == 0 ? 0 : -1;
+	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(cm), sizeof fd);
+	if (fd == -1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if (fd != -1)
+			close(fd);
+		errno = EPROTO;
+		return -1;
+	}
+	data[n] = '\0';
+	for (i = 0; i < 4; i++)
+		if ((f[i] = strtok_r(i ? NULL : data, " ", &save)) == NULL) {
+			close(fd);
+			errno = EPROTO;
+			return -1;
+		}
+	for (i = 0; i < 4; i++)
+		setenv(var[i], f[i], 1);
+	setenv("PROTO", "TCP", 1);
+	unsetenv("TCPREMOTEHOST");
+	if (dup2(fd, 0) == -1 || dup2(fd, 1) == -1) {
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return 1;
+}
+
+/* Point fds 0 and 1 at /dev/null once a session is over, so that nothing
+ * of it stays open while the worker waits for the next. */
+static void
+drop_conn(void)
+{
+	int fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+	if (fd == -1)
+		return;
+	dup2(fd, 0);
+	dup2(fd, 1);
+	close(fd);
+}
+
+/* -w N: a pooled worker of the supervisor.  Serves up to N sessions, one
+ * at a time, each handed over on fd 3; after each it writes "d" on fd 3
+ * so that the supervisor counts it idle again, "q" after the last.  Nothing of a session is
+ * kept for the next: the control files and queue are opened afresh and
+ * the TLS connection freed (only the loaded certificate is reused). */
+static int
+worker(unsigned long maxuse)
+{
+	unsigned long n;
+	int r;
+
+	for (n = 0; n < maxuse; n++) {
+		if ((r = take_conn()) <= 0) {
+			if (r == -1)
+				log_warn(errno, "unable to take a connection");
+			return r == 0 ? 0 : EXIT_TEMP;
+		}
+		(void)session();
+		drop_conn();
+		/* "q" after the last: the supervisor must not hand us one more
+		 * in the moment before it sees us leave */
+		if (io_write_all(3, n + 1 < maxuse ? "d" : "q", 1) == -1)
+			return 0;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	unsigned long maxuse = 0;
+	char *end;
 	int ch;
 
 	log_init(argv[0]);
-	while ((ch = getopt(argc, argv, "C:Q:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:Q:w:")) != -1) {
 		if (ch == 'C')
 			ctl_set_dir(optarg);
 		else if (ch == 'Q')
 			qdir = optarg;
+		else if (ch == 'w' && (maxuse = strtoul(optarg, &end, 10)) > 0 &&
+		    *end == '\0')
+			continue;
 		else {
 			usage();
 			return EXIT_TEMP;
@@ -282,25 +421,13 @@ main(int argc, char **argv)
 		return EXIT_TEMP;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (config(&c, &ld, &what) == -1)
-		return config_fail(what);
-	/* a certificate that does not load is a broken install: mail waits */
-	if (c.tls && tls_init() == -1) {
-		errno = 0;
-		log_warn(0, "TLS: %s", tls_error());
-		return config_fail("tlscert");
+	if (maxuse) {
+		/* several sessions per process: its lines carry the pid, as
+		 * Postfix's do, to tell one worker's sessions from another's */
+		static char name[64];
+		snprintf(name, sizeof name, "smtpd-accept[%ld]", (long)getpid());
+		log_init(name);
+		return worker(maxuse);
 	}
-	if (queue_init(&q, qdir, "incoming") == -1)
-		return config_fail("queue");
-	io.ctx = &c;
-	client_ip(ip, sizeof ip);
-	if (smtp_session_run(&c, &io, ip, getenv("TCPREMOTEHOST")) == -1) {
-		log_fatal(errno, "unable to start the session");
-		return EXIT_TEMP;
-	}
-	tls_close(tlsc);
-	ctl_free(&ld);
-	free((void *)c.relay);
-	free((void *)c.tlsreq);
-	return 0;
+	return session();
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -68,6 +69,21 @@ tls_config(const char *certname, int *available)
 int
 tls_init(void)
 {
+	static struct timespec cm, km;
+	struct stat cs, ks;
+
+	/* A worker serving several sessions loads the pair once, and again
+	 * only when either file changed (a renewed certificate). */
+	ERR_clear_error();
+	if (stat(cert, &cs) == -1 || stat(key, &ks) == -1)
+		return -1;
+	if (ctx != NULL && cs.st_mtim.tv_sec == cm.tv_sec &&
+	    cs.st_mtim.tv_nsec == cm.tv_nsec && ks.st_mtim.tv_sec == km.tv_sec &&
+	    ks.st_mtim.tv_nsec == km.tv_nsec)
+		return 0;
+	SSL_CTX_free(ctx);
+	cm = cs.st_mtim;
+	km = ks.st_mtim;
 	if ((ctx = SSL_CTX_new(TLS_server_method())) == NULL)
 		return -1;
 	/* TLS 1.2 and 1.3 only: older versions are broken (RFC 8996) */

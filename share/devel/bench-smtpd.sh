@@ -41,6 +41,21 @@ PORTCULLIS_CONTROL=$work/ctl PORTCULLIS_QUEUE=$work/q \
 	127.0.0.1 0 "$bin/smtpd-accept" >"$work/port" 2>/dev/null &
 pids="$pids $!"
 
+# --- the portcullis supervisor: its pool of smtpd-accept workers ----------
+# The queue is held (concurrencyscan 0), as Postfix's is below: only the
+# door is measured.
+gport=$(freeport)
+mkdir -p "$work/gctl" "$work/gq"
+printf 'bench.example\n' >"$work/gctl/me"
+printf 'ourco.example\n' >"$work/gctl/localdomains"
+printf '127.0.0.1:%s\n' "$gport" >"$work/gctl/listen"
+printf '0\n' >"$work/gctl/concurrencyscan"
+printf '200\n' >"$work/gctl/maxconnections"
+printf '200\n' >"$work/gctl/maxperip"
+printf '10\n' >"$work/gctl/smtpdspare"
+"$bin/portcullis" -C "$work/gctl" -Q "$work/gq" 2>"$work/gw.log" &
+pids="$pids $!"
+
 # --- Postfix: a private instance, everything it accepts put on hold -------
 pport=$(freeport)
 mkdir -p "$pf"
@@ -130,21 +145,25 @@ cell() {
 }
 drain() {
 	rm -rf "$work/q/incoming"
+	rm -rf "$work/gq/incoming/new" "$work/gq/incoming/env"
 	postsuper -c "$pf" -d ALL >/dev/null 2>&1
 }
 
 printf '\nsmtpd-accept vs Postfix %s smtpd: messages/s into the queue (fsync before 250), %s messages per cell\n' \
 	"$(postconf -c "$pf" -h mail_version 2>/dev/null)" "$msgs"
 printf 'disk ceiling (5 KB file: write, fsync, rename, fsync dir; one at a time): %s/s\n\n' "$ceiling"
-printf '%-8s %7s %-11s %13s %9s %6s\n' size clients connections smtpd-accept postfix ratio
+printf 'smtpd-accept: behind tcpserver, a process per connection; portcullis: the supervisor'"'"'s\npre-started workers (smtpd-accept -w); ratio: portcullis / postfix\n\n'
+printf '%-8s %7s %-11s %13s %10s %9s %6s\n' size clients connections smtpd-accept portcullis postfix ratio
 row() {	# row SIZE CONC [-d]
 	drain
 	a=$(cell "$port" "$1" "$2" ${3:-})
 	drain
+	g=$(cell "$gport" "$1" "$2" ${3:-})
+	drain
 	p=$(cell "$pport" "$1" "$2" ${3:-})
-	r=$(echo "$a $p" | awk '$1+0 > 0 && $2+0 > 0 { printf "%.2f", $1 / $2; exit } { print "-" }')
-	printf '%-8s %7s %-11s %13s %9s %6s\n' "$(($1 / 1024))K" "$2" \
-		"$([ -n "${3:-}" ] && echo reused || echo per-msg)" "$a" "$p" "$r"
+	r=$(echo "$g $p" | awk '$1+0 > 0 && $2+0 > 0 { printf "%.2f", $1 / $2; exit } { print "-" }')
+	printf '%-8s %7s %-11s %13s %10s %9s %6s\n' "$(($1 / 1024))K" "$2" \
+		"$([ -n "${3:-}" ] && echo reused || echo per-msg)" "$a" "$g" "$p" "$r"
 }
 for size in 5120 102400; do
 	for conc in 1 10 50; do
