@@ -71,3 +71,7 @@ if command -v formail >/dev/null 2>&1; then
 	line "ref: formail -I x4, a process per message" per_message formail -I X-Mailer: \
 		-I X-Originating-IP: -I X-MimeOLE: -I User-Agent:
 fi
+
+# mime-explode and filetype-check, beside ripmime, munpack, mshow,
+# reformime and Python's email package.
+sh "$top/share/devel/bench-mime.sh" "$bin"
