@@ -1043,14 +1043,25 @@ mkstage(const char *stage)
 			mkdir(p, 0700);
 }
 
+/* The default chains: the filters that exist, each later one added. */
+static const char *const def_in[] = { "header-strip --direction in",
+	"spoof-check -a", "filetype-check -a", NULL };
+static const char *const def_out[] = { "spoof-check -a", "filetype-check -a",
+	"header-strip --direction out", NULL };
+
 static int
-chain_default(struct ctl_list *l, const char *a, const char *b)
+chain_default(struct ctl_list *l, const char *const *cmd)
 {
-	if ((l->v = calloc(2, sizeof *l->v)) == NULL ||
-	    (l->lineno = calloc(2, sizeof *l->lineno)) == NULL ||
-	    (l->v[0] = strdup(a)) == NULL || (l->v[1] = strdup(b)) == NULL)
+	size_t n;
+
+	for (n = 0; cmd[n]; n++)
+		;
+	if ((l->v = calloc(n, sizeof *l->v)) == NULL ||
+	    (l->lineno = calloc(n, sizeof *l->lineno)) == NULL)
 		return -1;
-	l->n = 2;
+	for (l->n = 0; l->n < n; l->n++)
+		if ((l->v[l->n] = strdup(cmd[l->n])) == NULL)
+			return -1;
 	return 0;
 }
 
@@ -1092,11 +1103,10 @@ config(void)
 		log_fatal(errno, "unable to read the control files");
 		return -1;
 	}
-	/* the filters that exist; each later issue adds its stage */
-	if ((cf.chain_in.path[0] == '\0' && chain_default(&cf.chain_in,
-	    "header-strip --direction in", "spoof-check -a") == -1) ||
-	    (cf.chain_out.path[0] == '\0' && chain_default(&cf.chain_out,
-	    "spoof-check -a", "header-strip --direction out") == -1))
+	if ((cf.chain_in.path[0] == '\0' &&
+	    chain_default(&cf.chain_in, def_in) == -1) ||
+	    (cf.chain_out.path[0] == '\0' &&
+	    chain_default(&cf.chain_out, def_out) == -1))
 		return -1;
 	if (cf.listen.n == 0 && (cf.listen.v = calloc(1, sizeof *cf.listen.v)) &&
 	    (cf.listen.lineno = calloc(1, sizeof *cf.listen.lineno)) &&
