@@ -29,11 +29,14 @@ struct job {
 	int                done;
 };
 
-/* Zones libunbound answers itself with NXDOMAIN (RFC 6761 names); a
- * site or a test that serves them on its own resolver must reach it.
- * localhost stays local: it must never leave the machine. */
+/* Zones libunbound answers itself with NXDOMAIN (RFC 6761 names, and the
+ * reverse zones of the documentation networks of RFC 5737 and RFC 3849);
+ * a site or a test that serves them on its own resolver must reach it.
+ * localhost and the private ranges' reverse zones stay local: they must
+ * never leave the machine. */
 static const char *const local_zones[] = { "test.", "invalid.", "local.",
-	"onion." };
+	"onion.", "2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",
+	"113.0.203.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa." };
 
 /* Open a resolver context: control/resolvers or the system's. */
 struct dns *
