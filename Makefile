@@ -83,7 +83,7 @@ $(LIBA): $(LIB_OBJ)
 .SECONDEXPANSION:
 $(BIN)/%: $(OBJ)/cmd/%.o $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(if $(PKGS_$*),$(shell $(PKG_CONFIG) --libs $(PKGS_$*)))
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(LIBA) $(if $(PKGS_$*),$(shell $(PKG_CONFIG) --libs $(PKGS_$*))) -lm
 
 $(OBJ)/unit/%: t/unit/%.c t/unit/tap.h $(LIBA)
 	@mkdir -p $(@D)
@@ -154,6 +154,7 @@ bench: all
 	@sh share/devel/deps.sh bench
 	@sh share/devel/bench.sh $(abspath $(BIN))
 	@sh share/devel/bench-smtpd.sh $(abspath $(BIN))
+	@sh share/devel/bench-dnsbl.sh $(abspath $(BIN))
 
 lint: all
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Ilib lib cmd
