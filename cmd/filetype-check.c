@@ -32,6 +32,8 @@ struct judging {
 	unsigned        dir;
 	enum verdict    worst;
 	char            why[VERDICT_TEXT_MAX];
+	enum verdict    bomb;      /* the worst for an item past a limit */
+	char            bombwhy[VERDICT_TEXT_MAX];
 	size_t          items;
 	int             err;
 };
@@ -76,26 +78,37 @@ on_item(void *arg, const struct explode_item *it)
 	const struct ftype_rule *r;
 	struct buf path = BUF_INIT;
 	const char *p;
+	char txt[VERDICT_TEXT_MAX];
 	unsigned why;
 
 	j->items++;
 	if (ftype_judge(&j->s->ft, it, &fr) == -1)
 		return -1;
 	if ((r = ftype_policy_match(&j->s->pol, j->dir, &fr, &why)) == NULL ||
-	    r->action <= j->worst)
+	    (r->action <= j->worst && !((fr.cat & FTYPE_BOMB) &&
+	    r->action > j->bomb)))
 		return 0;
-	j->worst = r->action;
 	if (explode_escape(it->path, strlen(it->path), &path) == -1)
 		return -1;
 	/* a path 50 containers deep: its end says what it is */
 	p = path.len > 200 ? path.p + path.len - 197 : path.p;
 	if (why)
-		snprintf(j->why, sizeof j->why, "%s%s is %s (%s)", p == path.p ? "" :
+		snprintf(txt, sizeof txt, "%s%s is %s (%s)", p == path.p ? "" :
 		    "...", p, fr.type, ftype_cat_name(why));
 	else
-		snprintf(j->why, sizeof j->why, "%s%s is %s (rule at line %u)",
+		snprintf(txt, sizeof txt, "%s%s is %s (rule at line %u)",
 		    p == path.p ? "" : "...", p, fr.type, r->lineno);
 	buf_free(&path);
+	/* what no key lets past: nobody, the virus scan included, has seen
+	 * all of it */
+	if ((fr.cat & FTYPE_BOMB) && r->action > j->bomb) {
+		j->bomb = r->action;
+		memcpy(j->bombwhy, txt, sizeof j->bombwhy);
+	}
+	if (r->action > j->worst) {
+		j->worst = r->action;
+		memcpy(j->why, txt, sizeof j->why);
+	}
 	return 0;
 }
 
@@ -145,6 +158,11 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 		if (bp == -1) {
 			verdict_set(r, VERDICT_TEMPFAIL, "4.3.5", "unable to read the "
 			    "bypass keys: %s", strerror(errno));
+			return 0;
+		}
+		if (j.bomb > VERDICT_FLAG) {
+			verdict_raise(r, j.bomb, "5.7.1", "bypass key refused: %s",
+			    j.bombwhy);
 			return 0;
 		}
 		verdict_set(r, VERDICT_PASS, "2.0.0", "bypass key; policy would %s: %s",

@@ -10,6 +10,7 @@
 
 #include "decode.h"
 #include "explode.h"
+#include "rtf.h"
 #include "tnef.h"
 #include "unpack.h"
 
@@ -212,6 +213,60 @@ tnef(struct ex *x, const char *path, const char *p, size_t n, size_t depth,
 	return r < 0 ? -1 : 0;
 }
 
+struct rtf_lvl {
+	struct ex  *x;
+	const char *path;
+	size_t      depth;
+	size_t      n;
+	unsigned   *fl;
+};
+
+static int
+rtf_member(void *arg, const char *name, const char *data, size_t len,
+    int capped)
+{
+	struct rtf_lvl *t = arg;
+	struct ex *x = t->x;
+	char sub[MIME_PATH_MAX];
+	unsigned mf = MIME_MEMBER | (capped ? MIME_CAPPED : 0);
+
+	if (x->bud.parts == 0) {
+		*t->fl |= MIME_PARTS;
+		return 1;
+	}
+	x->bud.parts--;
+	x->bud.bytes -= len < x->bud.bytes ? len : x->bud.bytes;
+	t->n++;
+	if (unpack_name_bad(name, strlen(name)))
+		mf |= MIME_BADNAME;
+	snprintf(sub, sizeof sub, "%s/%s", t->path, name);
+	if (item(x, sub, name, "", "rtf-object", NULL, data, len, t->depth + 1,
+	    mf) == -1)
+		return -1;
+	return x->stop;
+}
+
+/* The embedded objects of an RTF document (rtf.h), as its members. */
+static int
+rtf(struct ex *x, const char *path, const char *p, size_t n, size_t depth,
+    unsigned *fl)
+{
+	struct rtf_lvl t = { x, path, depth, 0, fl };
+	size_t cap = x->lim->partbytes < x->bud.bytes ? x->lim->partbytes :
+	    x->bud.bytes;
+
+	if (depth + 1 > x->lim->depth) {
+		if (memmem(p, n, "\\objdata", 8))
+			*fl |= MIME_DEPTH;
+		return 0;
+	}
+	if (rtf_walk(p, n, x->bud.parts, cap, rtf_member, &t) == -1)
+		return -1;
+	if (t.n)
+		*fl |= MIME_CONTAINER;
+	return 0;
+}
+
 /* A BinHex 4.0 block (RFC 1741) in a part or member: Mac mailers sent
  * programs that way, as text or as an attachment, and scanners that
  * skip it miss them.  Its data fork becomes a member, "2/name". */
@@ -343,6 +398,9 @@ item(struct ex *x, const char *path, const char *name, const char *type,
 			fl |= cf & (MIME_ENCRYPTED | MIME_CORRUPT | MIME_PARTS |
 			    MIME_TIME | MIME_TOTAL);
 		}
+	} else if (data && rtf_is(data, len)) {
+		if (rtf(x, path, data, len, depth, &fl) == -1)
+			return -1;
 	} else if (data && tnef_is(data, len)) {
 		fl |= MIME_CONTAINER;
 		if (depth + 1 > x->lim->depth)

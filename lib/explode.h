@@ -8,6 +8,9 @@
  *     2/inner.zip    a member of the container that leaf 2 is
  *     2/inner.zip/doc.exe
  *     2/fwd.eml/1    a leaf of a message inside a container
+ *     1/invoice.exe  a uuencoded or BinHex block, a TNEF attachment or
+ *                    an RTF object inside a part; 2/data-1, a base64
+ *                    data: URI in it
  *
  * A container is handed out after its members, with the flags found
  * while opening it (encrypted, corrupt, a limit reached).  Used by

@@ -268,6 +268,50 @@ has(const char *p, size_t n, const void *needle, size_t l)
 	return memmem(p, n, needle, l) != NULL;
 }
 
+/* Does the OLE2 compound file (MS-CFB) have a directory entry of this
+ * name?  Entries are 128-byte records at multiples of 128 past the
+ * 512-byte header, the name in UTF-16LE with its length in bytes (NUL
+ * included) at offset 64; matching whole entries, not the name anywhere,
+ * keeps a document whose text says "Macros" from being called one. */
+static int
+ole_entry(const char *p, size_t n, const char *name)
+{
+	size_t l = strlen(name), off, k;
+
+	for (off = 512; off + 128 <= n; off += 128) {
+		const unsigned char *e = (const unsigned char *)p + off;
+		if (e[64] != (l + 1) * 2 || e[65] != 0)
+			continue;
+		for (k = 0; k < l; k++)
+			if (e[2 * k + 1] != 0 || (e[2 * k] | 0x20) != (name[k] | 0x20))
+				break;
+		if (k == l && e[2 * l] == 0 && e[2 * l + 1] == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Macro parts of OOXML and ODF packages, by member name: a VBA project
+ * (Word, Excel, PowerPoint), Excel 4.0 macro sheets (XLM, still loved by
+ * droppers), OpenOffice Basic and script libraries; and a Word settings
+ * relation that fetches a template from outside (template injection:
+ * the macros come from the net when the document opens). */
+static int
+macro_member(const char *name, const char *base, const char *p, size_t n)
+{
+	if (strcasecmp(base, "vbaProject.bin") == 0 ||
+	    strcasecmp(base, "vbaProjectSignature.bin") == 0 ||
+	    strncasecmp(name, "xl/macrosheets/", 15) == 0 ||
+	    strncmp(name, "Basic/", 6) == 0 || strstr(name, "/Basic/") ||
+	    strncmp(name, "Scripts/", 8) == 0)
+		return 1;
+	if (strcasecmp(base, "[Content_Types].xml") == 0)
+		return find_ci(p, n, "macroEnabled") || find_ci(p, n, "macrosheet");
+	if (strcasecmp(base, "settings.xml.rels") == 0)
+		return find_ci(p, n, "attachedTemplate") && find_ci(p, n, "External");
+	return 0;
+}
+
 /* HTML smuggling (MITRE ATT&CK T1027.006): a script that decodes a blob
  * and hands it to the browser as a download. */
 static int
@@ -392,7 +436,9 @@ ftype_judge(struct ftype *ft, const struct explode_item *it,
 
 	memset(r, 0, sizeof *r);
 	ftype_ext(it->name, r->ext, sizeof r->ext);
-	if (it->data == NULL)
+	/* encrypted, or a member libarchive could not inflate (Deflate64,
+	 * Implode): its bytes are unknown, not empty */
+	if (it->data == NULL || (n == 0 && (it->flags & MIME_CORRUPT)))
 		snprintf(r->type, sizeof r->type, "application/octet-stream");
 	else if (true_type(ft, p, n, r->ext, r) == -1)
 		return -1;
@@ -434,17 +480,21 @@ ftype_judge(struct ftype *ft, const struct explode_item *it,
 	if (strstr(r->type, "ole-storage") || strstr(r->type, "msword") ||
 	    strstr(r->type, "ms-excel") || strstr(r->type, "ms-powerpoint") ||
 	    strstr(r->type, "cdfv2") || strstr(r->type, "ms-office")) {
-		if (has(p, n, "_\0V\0B\0A\0_\0P\0R\0O\0J\0E\0C\0T\0", 24) ||
-		    has(p, n, "M\0a\0c\0r\0o\0s\0", 12))
+		/* _VBA_PROJECT: the stream every VBA project has; Macros:
+		 * Word's storage for it; _VBA_PROJECT_CUR: Excel's */
+		if (ole_entry(p, n, "_VBA_PROJECT") || ole_entry(p, n, "Macros") ||
+		    ole_entry(p, n, "_VBA_PROJECT_CUR"))
 			r->cat |= FTYPE_MACRO;
-		if (has(p, n, "E\0n\0c\0r\0y\0p\0t\0e\0d\0P\0a\0c\0k\0a\0g\0e\0", 32))
+		/* an OOXML document under a password (MS-OFFCRYPTO) */
+		if (ole_entry(p, n, "EncryptedPackage"))
 			r->cat |= FTYPE_ENCRYPTED;
 	}
-	if ((it->flags & MIME_MEMBER) && (strcasecmp(base, "vbaProject.bin") == 0 ||
-	    strncmp(it->name, "Basic/", 6) == 0 || strstr(it->name, "/Basic/") ||
-	    (strcasecmp(base, "[Content_Types].xml") == 0 &&
-	    find_ci(p, n, "macroEnabled"))))
+	if ((it->flags & MIME_MEMBER) && macro_member(it->name, base, p, n))
 		r->cat |= FTYPE_MACRO;
+	/* an ODF document under a password: its manifest says how */
+	if ((it->flags & MIME_MEMBER) && strcmp(it->name, "META-INF/manifest.xml") == 0 &&
+	    find_ci(p, n, "encryption-data"))
+		r->cat |= FTYPE_ENCRYPTED;
 	if (strcmp(r->type, "application/pdf") == 0 && has(p, n, "/Encrypt", 8))
 		r->cat |= FTYPE_ENCRYPTED;
 	if ((strcmp(r->type, "text/html") == 0 || strcmp(r->ext, "htm") == 0 ||

@@ -529,6 +529,37 @@ multipart(struct walk *w, const char *p, size_t n, size_t depth,
 	return 0;
 }
 
+/* Do two names a client could choose from save as the same file?  The
+ * part after the last '/' or '\\', case ignored ("patch" and "PATCH";
+ * "./Mail_files/image001.png" and "image001.png" are the same file
+ * to every client, "a.pdf" and "a.exe" are not). */
+static int
+same_base(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t i;
+
+	for (i = na; i > 0; i--)
+		if (a[i - 1] == '/' || a[i - 1] == '\\')
+			break;
+	a += i;
+	na -= i;
+	for (i = nb; i > 0; i--)
+		if (b[i - 1] == '/' || b[i - 1] == '\\')
+			break;
+	b += i;
+	nb -= i;
+	if (na != nb)
+		return 0;
+	/* byte by byte: a name may hold a NUL (RFC 2231 %00) */
+	for (i = 0; i < na; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x != y && !(x >= 'A' && x <= 'Z' && x + 32 == y) &&
+		    !(y >= 'A' && y <= 'Z' && y + 32 == x))
+			return 0;
+	}
+	return 1;
+}
+
 /* The file name of a part into fname: Content-Disposition's filename
  * (RFC 2183), else Content-Type's name (RFC 2046 4.5.1, obsolete but
  * common), as Python's email package and Thunderbird choose; names that
@@ -549,8 +580,7 @@ filename(const struct hdr *h, const struct buf *ct, struct buf *tmp,
 		return -1;
 	if (ct && (g2 = mime_param(ct->p, ct->len, "name", &nm, fl)) == -1)
 		goto out;
-	if (g2 == 1 && got == 1 && (nm.len != fname->len ||
-	    memcmp(nm.p, fname->p, nm.len) != 0))
+	if (g2 == 1 && got == 1 && !same_base(nm.p, nm.len, fname->p, fname->len))
 		*fl |= MIME_AMBIG_NAME;
 	if (g2 == 1 && got != 1) {
 		buf_reset(fname);
@@ -625,6 +655,12 @@ entity(struct walk *w, const char *p, size_t n, size_t depth,
 	}
 	w->st->flags |= fl;
 	if (strncmp(type, "multipart/", 10) == 0) {
+		/* RFC 2045 6.4 forbids encoding a multipart; Python and
+		 * Thunderbird read it raw, a decoding scanner would not */
+		if (cte == DECODE_BASE64 || cte == DECODE_QP) {
+			fl |= MIME_ENCMSG;
+			w->st->flags |= fl;
+		}
 		if (mime_param(v.p, v.len, "boundary", &pb, &fl) == -1)
 			goto out;
 		while (pb.len && (pb.p[pb.len - 1] == ' ' || pb.p[pb.len - 1] == '\t'))

@@ -33,7 +33,7 @@
 #define MIME_PARTS        0x2000  /* more parts than the part limit */
 #define MIME_TOTAL        0x4000  /* decoded bytes over the total limit */
 #define MIME_BADHDR       0x8000  /* a header section over the limits */
-#define MIME_ENCMSG       0x10000 /* message/rfc822 with base64 or QP */
+#define MIME_ENCMSG       0x10000 /* message/rfc822 or multipart in base64, QP */
 /* Flags of containers and their members (unpack.h, explode.h). */
 #define MIME_ENCRYPTED    0x20000 /* an encrypted member or container */
 #define MIME_RATIO        0x40000 /* expanded past the ratio limit: a bomb */

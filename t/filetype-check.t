@@ -122,11 +122,77 @@ like 'as a macro' '\(macro\)'
 cp macro.docm budget.pdf && wrap budget.pdf budget.pdf application/pdf >docm2.eml
 run $IN docm2.eml
 is_exit 'also when renamed to .pdf' 100
-{ printf '\320\317\021\340\241\261\032\341'; head -c 1000 /dev/zero; printf '_\0V\0B\0A\0_\0P\0R\0O\0J\0E\0C\0T\0'; head -c 1000 /dev/zero; } >ole.doc
+# OLE2 (MS-CFB): a 512-byte header, then 128-byte directory entries,
+# each a UTF-16LE name and its length in bytes at offset 64.
+/usr/bin/python3 - <<'PY'
+import struct
+def ole(names, text=b""):
+    hdr = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 504
+    ents = b""
+    for n in ["Root Entry"] + names:
+        u = n.encode("utf-16-le") + b"\0\0"
+        ents += u.ljust(64, b"\0") + struct.pack("<H", len(u)) + b"\0" * 62
+    return hdr + ents.ljust(512, b"\0") + text
+open("ole.doc", "wb").write(ole(["WordDocument", "Macros", "VBA", "_VBA_PROJECT"]))
+open("xls.xls", "wb").write(ole(["Workbook", "_VBA_PROJECT_CUR"]))
+open("plain.doc", "wb").write(ole(["WordDocument"], "How to turn off Macros".encode("utf-16-le")))
+open("locked.docx", "wb").write(ole(["EncryptionInfo", "EncryptedPackage"]))
+PY
 wrap ole.doc letter.doc application/msword >ole.eml
 run $IN ole.eml
 is_exit 'an OLE2 document with a VBA project is rejected' 100
 like 'as a macro' '\(macro\)'
+# The same Word file embedded in an RTF document as an OLE1 object
+/usr/bin/python3 - <<'PY'
+import struct
+def lp(s):
+    return struct.pack("<I", len(s) + 1) + s + b"\0"
+d = open("ole.doc", "rb").read()
+o = struct.pack("<II", 0x501, 2) + lp(b"Word.Document.8") + lp(b"") + lp(b"")
+o += struct.pack("<I", len(d)) + d
+open("letter.rtf", "w").write("{\\rtf1{\\object\\objemb{\\*\\objdata\n" + o.hex() + "\n}}}\n")
+PY
+wrap letter.rtf letter.rtf application/rtf >rtf.eml
+run $IN rtf.eml
+is_exit 'a Word file with macros inside an RTF document is rejected' 100
+like 'at its path in the RTF' '2/object-1\.Word\.Document\.8 is .*\(macro\)'
+wrap xls.xls sheet.xls application/vnd.ms-excel >xls.eml
+run $IN xls.eml
+is_exit 'an Excel workbook with _VBA_PROJECT_CUR is rejected' 100
+wrap plain.doc howto.doc application/msword >plain.eml
+run $IN plain.eml
+is_exit 'a Word file whose text says Macros passes' 0
+wrap locked.docx locked.docx >locked.eml
+run $IN locked.eml
+is_exit 'a password-protected OOXML document is quarantined' 99
+like 'as encrypted' '\(encrypted\)'
+# Excel 4.0 macro sheets, OpenOffice Basic, a remote template
+mkdir -p xlm/xl/macrosheets odf/Basic/Standard tpl/word/_rels odfenc/META-INF
+printf '<xm:macrosheet/>' >xlm/xl/macrosheets/sheet1.xml
+printf '<Types/>' >'xlm/[Content_Types].xml'
+(cd xlm && zip -q -r ../xlm.xlsx .)
+wrap xlm.xlsx prices.xlsx >xlm.eml
+run $IN xlm.eml
+is_exit 'an Excel 4.0 macro sheet is rejected' 100
+like 'naming the member' '2/xl/macrosheets/sheet1\.xml is .*\(macro\)'
+printf 'application/vnd.oasis.opendocument.text' >odf/mimetype
+printf '<script:module/>' >odf/Basic/Standard/Module1.xml
+(cd odf && zip -q -r ../macro.odt .)
+wrap macro.odt report.txt text/plain >odf.eml
+run $IN odf.eml
+is_exit 'an ODF document with Basic macros, renamed .txt, is rejected' 100
+like 'as a macro' '2/Basic/Standard/Module1\.xml is .*\(macro\)'
+printf '<Relationships><Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/attachedTemplate" Target="http://203.0.113.9/t.dotm" TargetMode="External"/></Relationships>' >tpl/word/_rels/settings.xml.rels
+(cd tpl && zip -q -r ../tpl.docx .)
+wrap tpl.docx offer.docx >tpl.eml
+run $IN tpl.eml
+is_exit 'a Word document that fetches its template from the net is rejected' 100
+printf 'application/vnd.oasis.opendocument.text' >odfenc/mimetype
+printf '<manifest:manifest><manifest:file-entry manifest:full-path="content.xml"><manifest:encryption-data/></manifest:file-entry></manifest:manifest>' >odfenc/META-INF/manifest.xml
+(cd odfenc && zip -q -r ../enc.odt .)
+wrap enc.odt secret.odt >odfenc.eml
+run $IN odfenc.eml
+is_exit 'a password-protected ODF document is quarantined' 99
 
 # --- bombs and hostile structure ------------------------------------------
 head -c 300000000 /dev/zero | zip -q bomb.zip - && wrap bomb.zip backup.zip >bomb.eml
@@ -166,21 +232,51 @@ like 'as the member of the text part it is' 'reject 5\.7\.1 1/notes\.txt is appl
 # --- ClamAV's harmless test files under innocent names --------------------
 C=/usr/share/clamav-testfiles
 if [ -d "$C" ]; then
-	for f in clam.exe clam.zip clam.7z clam.tar.gz clam.cab clam.newc.cpio \
-	    clam.exe.bz2 clam.bz2.zip clam.mail clam.exe.mbox.base64 \
-	    clam.exe.mbox.uu clam.bin-le.cpio clam.odc.cpio \
-	    clam_cache_emax.tgz clam-upx.exe; do
+	# FILE and the path at which its program must be found
+	while read -r f where; do
 		wrap "$C/$f" 'minutes.pdf' >cav.eml
 		run $IN cav.eml
-		if [ "$rc" = 100 ] && printf '%s\n' "$out" | grep -q '(executable)$'; then
-			_result 1 "ClamAV $f as minutes.pdf: executable found"
+		if [ "$rc" = 100 ] && printf '%s\n' "$out" |
+		    grep -q "reject 5\.7\.1 $where is .*(executable)\$"; then
+			_result 1 "ClamAV $f as minutes.pdf: executable at $where"
 		else
-			_result 0 "ClamAV $f as minutes.pdf: executable found" "$rc $out"
+			_result 0 "ClamAV $f as minutes.pdf: executable at $where" "$rc $out"
 		fi
-	done
-	wrap "$C/clam_cache_emax.tgz" 'minutes.pdf' >cav.eml
+	done <<'L'
+clam.exe 2
+clam-upx.exe 2
+clam-aspack.exe 2
+clam_ISmsi_int.exe 2
+clam.zip 2/clam\.exe
+clam.7z 2/clam\.exe
+clam.tar.gz 2/clam\.exe
+clam.cab 2/clam\.exe
+clam.newc.cpio 2/clam\.exe
+clam.odc.cpio 2/clam\.exe
+clam.bin-le.cpio 2/clam\.exe
+clam.bin-be.cpio 2/clam\.exe
+clam.exe.bz2 2/minutes
+clam.bz2.zip 2/clam\.exe
+clam.mail 2/2
+clam.exe.mbox.base64 2/1
+clam.exe.mbox.uu 2/1
+clam.exe.binhex 2/clam\.exe
+clam.tnef 2/clam\.exe
+clam.exe.html 2/data-1
+clam.exe.rtf 2/Clam\.exe
+clam.exe.szdd 2
+clam.chm 2
+clam_cache_emax.tgz 2/clam01\.tgz/clam02\.tgz/clam03\.tgz/clam04\.tgz/clam05\.tgz/clam06\.tgz/clam07\.tgz/clam08\.tgz/clam\.exe
+L
+	# ARJ, which libarchive cannot read: held, never passed as data
+	wrap "$C/clam.arj" 'minutes.pdf' >cav.eml
 	run $IN cav.eml
-	like 'at its true depth, nine containers down' '2/clam01\.tgz/clam02\.tgz/.*/clam08\.tgz/clam\.exe is application/x-dosexec'
+	is_exit 'an ARJ archive that cannot be opened is quarantined' 99
+	like 'as a container that could not be read' 'quarantine 5\.7\.1 2 is application/x-arj \(corrupt\)'
+	# Deflate64, which libarchive cannot inflate: the member is unreadable
+	wrap "$C/clam.d64.zip" 'minutes.pdf' >cav.eml
+	run $IN cav.eml
+	like 'a member libarchive cannot inflate is not called empty' 'reject 5\.7\.1 2/clam\.exe is application/octet-stream'
 else
 	_result 0 'clamav-testfiles is installed' 'apt-get install clamav-testfiles'
 fi
@@ -229,6 +325,10 @@ is_exit 'inbound with the bypass key passes' 0
 like 'the verdict says why and what it let past' 'pass 2\.0\.0 bypass key; policy would reject: 2/inner\.zip/prog\.exe'
 run filetype-check --direction out key.eml
 is_exit 'outbound, the key changes nothing' 100
+wrap bomb.zip backup.zip application/zip 'figures KX7-FT29-ALPHA' >keybomb.eml
+run $IN keybomb.eml
+is_exit 'the key never lets a bomb past: nothing has seen all of it' 100
+like 'the verdict says so' 'reject 5\.7\.1 bypass key refused: .*\(bomb\)'
 rm -f "$PORTCULLIS_CONTROL/bypasskeys"
 
 # The rotating key: HMAC-SHA256 of control/bypass-secret and the month.

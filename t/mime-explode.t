@@ -157,6 +157,21 @@ run mime-explode uu.eml
 like 'a uuencoded block in a text part is a member' "^uu\\.eml: 1/invoice\\.exe${T}-${T}94${T}x-uuencode${T}member${T}invoice\\.exe\$"
 run mime-explode uu-cte.eml
 like 'Content-Transfer-Encoding: x-uuencode is decoded' "^uu-cte\\.eml: 1${T}application/octet-stream${T}94${T}x-uuencode${T}-${T}a\\.bin\$"
+# BinHex 4.0 in a text body (RFC 1741), a data: URI in HTML (RFC 2397)
+cat >hqx.eml <<'M'
+Subject: mac file
+
+(This file must be converted with BinHex 4.0)
+:"h*eELjPH'8!39"36$q3"!#3"3m!N!4$bdeD!*!+N!"KBUjA!!!:
+M
+run mime-explode hqx.eml
+like 'a BinHex block is a member with its name' "^hqx\\.eml: 1/run\\.exe${T}-${T}15${T}binhex${T}member${T}run\\.exe\$"
+mkdir hq
+run mime-explode -d hq hqx.eml
+is 'its data fork, runs undone' "$(od -An -tx1 hq/1_run.exe | tr -d ' \n')" 4d5a00000000000000000000906162
+printf 'Content-Type: text/html\n\n<a href="data:application/x-msdownload;base64,TVqQAAMAAAA=" download="a.exe">x</a>\n' >uri.eml
+run mime-explode uri.eml
+like 'a base64 data: URI in HTML is a member' "^uri\\.eml: 1/data-1${T}-${T}8${T}data-uri${T}member${T}data-1\$"
 printf 'Subject: \0x\n\nbody\0with NUL\n' >nul.eml
 run mime-explode nul.eml
 is_exit 'NUL bytes are data' 0
@@ -173,4 +188,13 @@ is_exit 'a bad control value is a temporary error' 111
 rm -f "$PORTCULLIS_CONTROL/mimepartbytes"
 run mime-explode no-such-file.eml
 is_exit 'a missing file exits 111' 111
+
+# --- the reference: Python's email package over the corpus ---------------
+corpus=$top/../shared/corpus
+if [ -d "$corpus" ]; then
+	run /usr/bin/python3 "$top/share/devel/mime-compare.py" "$BIN" "$corpus"
+	is_exit 'at least 99% of the corpus agrees with Python (compat32)' 0
+	like 'the agreement is printed' '^agreement: [0-9]+ of [0-9]+ messages'
+	unlike 'every disagreement has a known reason' 'differs: unknown$'
+fi
 done_testing

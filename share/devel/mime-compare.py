@@ -60,7 +60,13 @@ def reason(m, a, b):
                 'base64' and not p.is_multipart()):
             raw = p.get_payload(decode=False)
             dec = p.get_payload(decode=True) or b''
-            if isinstance(raw, str) and dec and re.fullmatch(rb"[A-Za-z0-9+/=]+", dec):
+            # compat32 hands back the undecoded text when binascii
+            # refuses it (a length that is 1 more than a multiple of 4,
+            # a list footer after the base64)
+            if isinstance(raw, str) and dec and (
+                    dec == b''.join(raw.encode('raw-unicode-escape')
+                                    .splitlines()) or
+                    re.fullmatch(rb"[A-Za-z0-9+/=]+", dec)):
                 return ('malformed base64: Python gives up and returns the '
                         'encoded text; we decode leniently, as clients do')
     if ctes & {'x-uuencode', 'uuencode', 'x-uue'}:

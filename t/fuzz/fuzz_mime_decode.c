@@ -1,8 +1,8 @@
 /* fuzz_mime_decode: the transfer decoders and the parameter parser on
- * their own: base64, quoted-printable and RFC 2231 percent decoding
- * under a cap, and mime_param/mime_type on a header value.  Checked
- * beyond memory safety: no decoder writes past its cap, and base64 and
- * quoted-printable never grow their input. */
+ * their own: base64, quoted-printable, uuencode, BinHex and RFC 2231
+ * percent decoding under a cap, and mime_param/mime_type on a header
+ * value.  Checked beyond memory safety: no decoder writes past its cap,
+ * and base64 and quoted-printable never grow their input. */
 #include <stdint.h>
 #include <stdlib.h>
 
@@ -35,6 +35,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    &o, cap, &f) == 1)
 			if (o.len > cap)
 				abort();
+	}
+	{
+		char name[64];
+		if (decode_hqx(s, size, name, sizeof name, &o, cap, &f) == 1 &&
+		    o.len > cap)
+			abort();
 	}
 	(void)mime_param(s, size, "filename", &o, &f);
 	(void)mime_param(s, size, "boundary", &o, &f);

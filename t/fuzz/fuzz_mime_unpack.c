@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "explode.h"
+#include "ftype.h"
 #include "unpack.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
@@ -23,11 +24,19 @@ member(void *arg, const struct unpack_member *m)
 	return 0;
 }
 
+/* Each item is also judged as filetype-check judges it (its own
+ * signatures and the OLE2, OOXML and HTML checks; libmagic, a library of
+ * its own, is left out: ft.magic stays NULL). */
 static int
 item(void *arg, const struct explode_item *it)
 {
+	struct ftype ft = { NULL, 0 };
+	struct ftype_result r;
+
 	(void)arg;
 	if (it->path[0] == '\0' || (it->data && it->len > partbytes))
+		abort();
+	if (ftype_judge(&ft, it, &r) == -1 || r.type[0] == '\0')
 		abort();
 	return 0;
 }

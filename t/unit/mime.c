@@ -93,6 +93,14 @@ static const struct {
 	{ "filename and name differ", "Content-Type: text/plain; name=a.txt\n"
 	  "Content-Disposition: attachment; filename=b.exe\n\nz",
 	  "1|text/plain|b.exe|7bit|z\n", MIME_AMBIG_NAME, 0 },
+	{ "filename and name differ in case and folder only",
+	  "Content-Type: image/png; name=\"./Mail_files/IMAGE001.png\"\n"
+	  "Content-Disposition: inline; filename=image001.png\n\nz",
+	  "1|image/png|image001.png|7bit|z\n", 0, MIME_AMBIG_NAME },
+	{ "a base64 multipart is read raw and flagged",
+	  "Content-Type: multipart/mixed; boundary=b\n"
+	  "Content-Transfer-Encoding: base64\n\n--b\n\none\n--b--\n",
+	  "1|text/plain||7bit|one\n", MIME_ENCMSG, 0 },
 	{ "quoted-printable", "Content-Transfer-Encoding: quoted-printable\n\n"
 	  "a=3Db=\nc  \nd=4x==41=\r\ne\n",
 	  "1|text/plain||quoted-printable|a=bc  \nd=4x=41e\n\n", MIME_BADQP, 0 },
@@ -241,6 +249,27 @@ main(void)
 			pos = 0;
 			tap_ok(decode_uu_next("begin 64 x\n#86)C\n", 17, &pos, nm,
 			    sizeof nm, &o, 100, &f) == 0, "uu: a mode of two digits is no begin");
+		}
+		{
+			/* BinHex 4.0: "MZ", ten NULs (a run), 0x90 (escaped), "ab" */
+			const char *hq = "x\n(This file must be converted with BinHex 4.0)\n"
+			    ":\"h*eELjPH'8!39\"36$q3\"!#3\"3m!N!4$bdeD!*!+N!\"KBUjA!!!:\n";
+			static const char want[] = "MZ\0\0\0\0\0\0\0\0\0\0\x90" "ab";
+			char nm[64];
+			buf_reset(&o);
+			f = 0;
+			tap_ok(decode_hqx(hq, strlen(hq), nm, sizeof nm, &o, 100, &f) == 1 &&
+			    o.len == sizeof want - 1 && memcmp(o.p, want, o.len) == 0 &&
+			    !(f & DECODE_JUNK), "hqx: the data fork, runs undone");
+			tap_is(nm, "run.exe", "hqx: its name");
+			f = 0;
+			tap_ok(decode_hqx(hq, strlen(hq), nm, sizeof nm, &o, 5, &f) == 1 &&
+			    o.len == 5 && (f & DECODE_CAPPED), "hqx: capped");
+			f = 0;
+			tap_ok(decode_hqx(hq, 60, nm, sizeof nm, &o, 100, &f) == 1 &&
+			    o.len == 0 && (f & DECODE_JUNK), "hqx: cut short, flagged");
+			tap_ok(decode_hqx("no binhex here\n:x:\n", 19, nm, sizeof nm, &o,
+			    100, &f) == 0, "hqx: none without the marker");
 		}
 		buf_free(&o);
 	}
