@@ -1,0 +1,474 @@
+/* score_bayes: tokens, the LMDB store and the chi-square combination
+ * (see score_bayes.h).  Messages are strangers'; the database is ours but
+ * may be shared with other processes at the same moment.  Runs under the
+ * uid of its caller. */
+#include <ctype.h>
+#include <errno.h>
+#include <lmdb.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "score_bayes.h"
+#include "score_html.h"
+
+/* Robinson's strength of the prior and the prior for a token seen rarely
+ * (bogofilter's robs and robx, tuned on mail); tokens closer to 0.5 than
+ * MIN_DEV say nothing and are left out; the most telling MAX_TOKENS are
+ * combined. */
+#define ROB_S      0.45
+#define ROB_X      0.5
+#define MIN_DEV    0.1
+#define MAX_TOKENS 150
+
+struct counts {
+	uint32_t spam, ham;
+};
+
+static uint64_t
+fnv(uint64_t h, const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		h ^= (unsigned char)s[i];
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+struct toks {
+	uint64_t *v;
+	size_t    n, max;
+};
+
+static void
+add(struct toks *t, const char *prefix, const char *s, size_t n)
+{
+	uint64_t h = fnv(0xcbf29ce484222325ULL, prefix, strlen(prefix));
+
+	if (t->n < t->max)
+		t->v[t->n++] = fnv(h, s, n);
+}
+
+static int
+tokc(unsigned char c)
+{
+	return isalnum(c) || c >= 0x80 || c == '$' || c == '\'' || c == '-' ||
+	    c == '!';
+}
+
+/* Words of s[0..n) as tokens under prefix: ASCII folded, 3 to 24 bytes,
+ * longer ones as a prefix with a length class, bare numbers left out. */
+static void
+words(struct toks *t, const char *prefix, const char *s, size_t n)
+{
+	char w[32];
+	size_t i = 0;
+
+	while (i < n && t->n < t->max) {
+		size_t a, l, k, digits = 0;
+		while (i < n && !tokc((unsigned char)s[i]))
+			i++;
+		for (a = i; i < n && tokc((unsigned char)s[i]); i++)
+			;
+		while (a < i && (s[a] == '-' || s[a] == '\''))
+			a++;
+		l = i - a;
+		while (l > 0 && (s[a + l - 1] == '-' || s[a + l - 1] == '\''))
+			l--;
+		if (l < 3)
+			continue;
+		for (k = 0; k < l && k < 24; k++) {
+			w[k] = (char)tolower((unsigned char)s[a + k]);
+			digits += isdigit((unsigned char)w[k]) != 0;
+		}
+		if (digits == l)
+			continue;
+		if (l > 24) {
+			char sk[40];
+			int m = snprintf(sk, sizeof sk, "%.8s:%zu", w, l / 8);
+			add(t, "skip:", sk, (size_t)m);
+			continue;
+		}
+		add(t, prefix, w, l);
+	}
+}
+
+static int
+cmp64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The distinct tokens of sm into v (at most max); their count. */
+size_t
+score_bayes_tokens(const struct score_msg *sm, uint64_t *v, size_t max)
+{
+	static const char *const fields[] = {
+		"From", "Reply-To", "To", "X-Mailer", "User-Agent", "Content-Type",
+		"Message-ID", "Return-Path", "Received", "X-Priority", "Errors-To",
+	};
+	struct toks t = { v, 0, max };
+	const char *p, *e, *nl;
+	size_t i, o;
+
+	p = sm->text.p ? sm->text.p : "";
+	nl = memchr(p, '\n', sm->text.len);
+	if (nl && sm->h && hdr_find(sm->h, "Subject", 0) >= 0) {
+		words(&t, "S:", p, (size_t)(nl - p));
+		words(&t, "", nl + 1, sm->text.len - (size_t)(nl + 1 - p));
+	} else
+		words(&t, "", p, sm->text.len);
+	/* header fields, from the decoded "Name: value" lines */
+	p = sm->hdrs.p;
+	e = p ? p + sm->hdrs.len : p;
+	while (p && p < e) {
+		const char *end = memchr(p, '\n', (size_t)(e - p));
+		const char *colon;
+		if (end == NULL)
+			end = e;
+		colon = memchr(p, ':', (size_t)(end - p));
+		for (i = 0; colon && i < sizeof fields / sizeof fields[0]; i++)
+			if ((size_t)(colon - p) == strlen(fields[i]) &&
+			    strncasecmp(p, fields[i], strlen(fields[i])) == 0) {
+				char pre[24];
+				snprintf(pre, sizeof pre, "H%.4s:", fields[i]);
+				words(&t, pre, colon + 1, (size_t)(end - colon - 1));
+				break;
+			}
+		p = end + 1;
+	}
+	/* the hosts of the links, and each parent domain */
+	p = sm->uris.p;
+	e = p ? p + sm->uris.len : p;
+	while (p && p < e && t.n < t.max) {
+		const char *end = memchr(p, '\n', (size_t)(e - p));
+		char host[256];
+		if (end == NULL)
+			end = e;
+		if (score_uri_host(p, (size_t)(end - p), host, sizeof host) == 0) {
+			const char *d = host;
+			while (d && strchr(d, '.')) {
+				add(&t, "U:", d, strlen(d));
+				d = strchr(d, '.') + 1;
+			}
+		}
+		p = end + 1;
+	}
+	qsort(v, t.n, sizeof *v, cmp64);
+	for (i = o = 0; i < t.n; i++)
+		if (o == 0 || v[o - 1] != v[i])
+			v[o++] = v[i];
+	return o;
+}
+
+/* Open the database at path (created when writable).  0; 1 when it does
+ * not exist and we only read (no Bayes: not an error); -1 with errno. */
+int
+score_bayes_open(struct score_bayes *b, const char *path, int writable)
+{
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	int rc;
+
+	memset(b, 0, sizeof *b);
+	b->min = SCORE_BAYES_MIN;
+	if ((rc = mdb_env_create(&env)) != 0) {
+		errno = rc > 0 ? rc : ENOMEM;
+		return -1;
+	}
+	mdb_env_set_maxdbs(env, 4);
+	mdb_env_set_mapsize(env, SCORE_BAYES_MAPSIZE);
+	rc = mdb_env_open(env, path, MDB_NOSUBDIR | MDB_NOMETASYNC |
+	    (writable ? 0 : MDB_RDONLY), 0640);
+	if (rc != 0) {
+		mdb_env_close(env);
+		if (rc == ENOENT && !writable)
+			return 1;
+		errno = rc > 0 ? rc : EIO;
+		return -1;
+	}
+	b->env = env;
+	b->rdonly = !writable;
+	if ((rc = mdb_txn_begin(env, NULL, writable ? 0 : MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	if ((rc = mdb_dbi_open(txn, "tokens", writable ? MDB_CREATE : 0, &dbi)) != 0) {
+		mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND && !writable) {
+			score_bayes_close(b);
+			return 1;
+		}
+		goto fail;
+	}
+	b->tok = dbi;
+	if ((rc = mdb_dbi_open(txn, "meta", writable ? MDB_CREATE : 0, &dbi)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	b->meta = dbi;
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	return 0;
+fail:
+	score_bayes_close(b);
+	errno = rc > 0 ? rc : EIO;
+	return -1;
+}
+
+void
+score_bayes_close(struct score_bayes *b)
+{
+	if (b->txn)
+		mdb_txn_abort(b->txn);
+	if (b->env)
+		mdb_env_close(b->env);
+	memset(b, 0, sizeof *b);
+}
+
+static int
+get_count(MDB_txn *txn, MDB_dbi dbi, const char *key, uint32_t *out)
+{
+	MDB_val k = { strlen(key), (void *)key }, v;
+	int rc = mdb_get(txn, dbi, &k, &v);
+
+	*out = 0;
+	if (rc == 0 && v.mv_size == sizeof *out)
+		memcpy(out, v.mv_data, sizeof *out);
+	return rc == 0 || rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int
+put_count(MDB_txn *txn, MDB_dbi dbi, const char *key, uint32_t n)
+{
+	MDB_val k = { strlen(key), (void *)key }, v = { sizeof n, &n };
+
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+/* A message's identity for "learned already": its Message-ID and its
+ * tokens hashed together (the same text sent twice is one message; the
+ * same Message-ID with other text is another). */
+static uint64_t
+msg_id(const struct score_msg *sm, const uint64_t *v, size_t n)
+{
+	struct buf id = BUF_INIT;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (sm->h && score_msg_field(sm, "Message-ID", 0, &id) >= 0 && id.p)
+		h = fnv(h, id.p, id.len);
+	buf_free(&id);
+	return fnv(h, (const char *)v, n * sizeof *v);
+}
+
+/* Learn sm as spam (1) or ham (0), in the write transaction that
+ * score_bayes_commit ends.  0 learned; 1 learned already as that; -1 with
+ * errno.  A message learned before as the other class moves over. */
+int
+score_bayes_learn(struct score_bayes *b, const struct score_msg *sm, int spam)
+{
+	MDB_txn *txn;
+	uint64_t *v, id;
+	size_t n, i;
+	uint32_t ns, nh;
+	char seenk[24];
+	MDB_val k, d;
+	int rc, was = -1;
+	unsigned char cls = spam ? 's' : 'h';
+
+	if (b->rdonly || b->env == NULL) {
+		errno = EROFS;
+		return -1;
+	}
+	if (b->txn == NULL && (rc = mdb_txn_begin(b->env, NULL, 0,
+	    (MDB_txn **)&b->txn)) != 0) {
+		errno = rc > 0 ? rc : EIO;
+		return -1;
+	}
+	txn = b->txn;
+	if ((v = calloc(SCORE_BAYES_TOKENS, sizeof *v)) == NULL)
+		return -1;
+	n = score_bayes_tokens(sm, v, SCORE_BAYES_TOKENS);
+	id = msg_id(sm, v, n);
+	memcpy(seenk, "seen:", 5);
+	memcpy(seenk + 5, &id, sizeof id);
+	k.mv_size = 5 + sizeof id;
+	k.mv_data = seenk;
+	if ((rc = mdb_get(txn, b->meta, &k, &d)) == 0 && d.mv_size == 1)
+		was = *(unsigned char *)d.mv_data == 's';
+	else if (rc != MDB_NOTFOUND)
+		goto fail;
+	if (was == spam) {
+		free(v);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		MDB_val tk = { sizeof v[i], &v[i] }, tv;
+		struct counts c = { 0, 0 };
+		if ((rc = mdb_get(txn, b->tok, &tk, &tv)) == 0 && tv.mv_size == sizeof c)
+			memcpy(&c, tv.mv_data, sizeof c);
+		else if (rc != 0 && rc != MDB_NOTFOUND)
+			goto fail;
+		if (was == 1 && c.spam)
+			c.spam--;
+		if (was == 0 && c.ham)
+			c.ham--;
+		if (spam)
+			c.spam++;
+		else
+			c.ham++;
+		tv.mv_size = sizeof c;
+		tv.mv_data = &c;
+		if ((rc = mdb_put(txn, b->tok, &tk, &tv, 0)) != 0)
+			goto fail;
+	}
+	if ((rc = get_count(txn, b->meta, "nspam", &ns)) != 0 ||
+	    (rc = get_count(txn, b->meta, "nham", &nh)) != 0)
+		goto fail;
+	if (was == 1 && ns)
+		ns--;
+	if (was == 0 && nh)
+		nh--;
+	if (spam)
+		ns++;
+	else
+		nh++;
+	d.mv_size = 1;
+	d.mv_data = &cls;
+	if ((rc = put_count(txn, b->meta, "nspam", ns)) != 0 ||
+	    (rc = put_count(txn, b->meta, "nham", nh)) != 0 ||
+	    (rc = mdb_put(txn, b->meta, &k, &d, 0)) != 0)
+		goto fail;
+	free(v);
+	return 0;
+fail:
+	free(v);
+	mdb_txn_abort(txn);
+	b->txn = NULL;
+	errno = rc > 0 ? rc : EIO;
+	return -1;
+}
+
+/* Commit what was learned.  0, or -1 with errno. */
+int
+score_bayes_commit(struct score_bayes *b)
+{
+	int rc;
+
+	if (b->txn == NULL)
+		return 0;
+	rc = mdb_txn_commit(b->txn);
+	b->txn = NULL;
+	if (rc != 0) {
+		errno = rc > 0 ? rc : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* The chi-square survival function for even degrees of freedom v: the
+ * probability that chi-square with v degrees exceeds x2. */
+double
+score_bayes_chi2q(double x2, unsigned v)
+{
+	double m = x2 / 2, sum, term;
+	unsigned i;
+
+	if (x2 <= 0 || v < 2)
+		return 1;
+	sum = term = exp(-m);
+	for (i = 1; i < v / 2; i++) {
+		term *= m / i;
+		sum += term;
+	}
+	return sum < 1 ? sum : 1;
+}
+
+static int
+cmp_dev(const void *a, const void *b)
+{
+	double x = fabs(*(const double *)a - 0.5), y = fabs(*(const double *)b - 0.5);
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/* The probability that sm is spam, in [0, 1]; -1 when the database has
+ * learned too little (fewer than min of either kind) or cannot be read. */
+double
+score_bayes_prob(struct score_bayes *b, const struct score_msg *sm)
+{
+	MDB_txn *txn;
+	uint64_t *v;
+	double *f, ls = 0, lh = 0, p;
+	size_t n, i, nf = 0;
+	uint32_t ns, nh;
+
+	if (b->env == NULL)
+		return -1;
+	if (mdb_txn_begin(b->env, NULL, MDB_RDONLY, &txn) != 0)
+		return -1;
+	if (get_count(txn, b->meta, "nspam", &ns) != 0 ||
+	    get_count(txn, b->meta, "nham", &nh) != 0) {
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	b->nspam = ns;
+	b->nham = nh;
+	if (ns < b->min || nh < b->min || ns == 0 || nh == 0) {
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	v = calloc(SCORE_BAYES_TOKENS, sizeof *v);
+	f = calloc(SCORE_BAYES_TOKENS, sizeof *f);
+	if (v == NULL || f == NULL) {
+		free(v);
+		free(f);
+		mdb_txn_abort(txn);
+		return -1;
+	}
+	n = score_bayes_tokens(sm, v, SCORE_BAYES_TOKENS);
+	for (i = 0; i < n; i++) {
+		MDB_val tk = { sizeof v[i], &v[i] }, tv;
+		struct counts c;
+		double rs, rh, pw, fw, cnt;
+		if (mdb_get(txn, b->tok, &tk, &tv) != 0 || tv.mv_size != sizeof c)
+			continue;
+		memcpy(&c, tv.mv_data, sizeof c);
+		if (c.spam + c.ham == 0)
+			continue;
+		rs = (double)c.spam / ns;
+		rh = (double)c.ham / nh;
+		pw = rs / (rs + rh);
+		cnt = (double)c.spam + c.ham;
+		fw = (ROB_S * ROB_X + cnt * pw) / (ROB_S + cnt);
+		if (fabs(fw - 0.5) >= MIN_DEV)
+			f[nf++] = fw;
+	}
+	mdb_txn_abort(txn);
+	free(v);
+	if (nf == 0) {
+		free(f);
+		return 0.5;
+	}
+	qsort(f, nf, sizeof *f, cmp_dev);
+	if (nf > MAX_TOKENS)
+		nf = MAX_TOKENS;
+	for (i = 0; i < nf; i++) {
+		double x = f[i] < 1e-6 ? 1e-6 : f[i] > 1 - 1e-6 ? 1 - 1e-6 : f[i];
+		lh += log(x);
+		ls += log(1 - x);
+	}
+	free(f);
+	/* H near 1: the tokens look like spam; S near 1: like ham */
+	{
+		double h = score_bayes_chi2q(-2 * lh, 2 * (unsigned)nf);
+		double s = score_bayes_chi2q(-2 * ls, 2 * (unsigned)nf);
+		p = (1 + h - s) / 2;
+	}
+	return p < 0 ? 0 : p > 1 ? 1 : p;
+}

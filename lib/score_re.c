@@ -1,0 +1,106 @@
+/* score_re: rule patterns with JIT on demand (see score_re.h).  Patterns
+ * come from rule files; subjects from strangers, so every match runs
+ * under RE_MATCH_LIMIT.  Runs under any uid. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <errno.h>
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "re.h"
+#include "score_re.h"
+
+/* A pattern run this many times in one process is worth its JIT. */
+#define JIT_AFTER 2
+
+struct score_re {
+	pcre2_code          *code;
+	pcre2_match_data    *md;
+	pcre2_match_context *mctx;
+	unsigned             runs;
+	int                  jit;   /* 1 compiled, -1 refused, 0 not yet */
+};
+
+void
+score_re_free(struct score_re *r)
+{
+	if (r == NULL)
+		return;
+	pcre2_match_data_free(r->md);
+	pcre2_match_context_free(r->mctx);
+	pcre2_code_free(r->code);
+	free(r);
+}
+
+/* Compile pattern with RE_* flags; NULL with errno EINVAL (err: PCRE2's
+ * reason and offset) or ENOMEM. */
+struct score_re *
+score_re_compile(const char *pattern, unsigned flags, char *err, size_t es)
+{
+	uint32_t opt = 0;
+	PCRE2_SIZE eoff;
+	int ecode;
+	struct score_re *r;
+
+	if (err && es)
+		err[0] = '\0';
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return NULL;
+	if (flags & RE_ICASE)
+		opt |= PCRE2_CASELESS;
+	if (flags & RE_MULTILINE)
+		opt |= PCRE2_MULTILINE;
+	r->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opt,
+	    &ecode, &eoff, NULL);
+	if (r->code == NULL) {
+		if (err && es) {
+			PCRE2_UCHAR msg[256];
+			if (pcre2_get_error_message(ecode, msg, sizeof msg) < 0)
+				snprintf((char *)msg, sizeof msg, "error %d", ecode);
+			snprintf(err, es, "%s at offset %zu", (char *)msg, (size_t)eoff);
+		}
+		score_re_free(r);
+		errno = EINVAL;
+		return NULL;
+	}
+	r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
+	r->mctx = pcre2_match_context_create(NULL);
+	if (r->md == NULL || r->mctx == NULL) {
+		score_re_free(r);
+		errno = ENOMEM;
+		return NULL;
+	}
+	pcre2_set_match_limit(r->mctx, RE_MATCH_LIMIT);
+	return r;
+}
+
+/* Match s[0..n): 1, 0, or -1 with errno ERANGE when a limit stopped it
+ * (the caller counts that as no hit), EINVAL for anything else. */
+int
+score_re_match(struct score_re *r, const char *s, size_t n)
+{
+	int rc;
+
+	/* JIT is an optimisation: a library without it, or a CPU or a
+	 * sandbox that refuses executable memory, keeps the interpreter */
+	if (r->jit == 0 && ++r->runs >= JIT_AFTER)
+		r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0 ? 1 : -1;
+	rc = pcre2_match(r->code, (PCRE2_SPTR)(s ? s : ""), n, 0, 0, r->md,
+	    r->mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0) {
+		errno = rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+		    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ?
+		    ERANGE : EINVAL;
+		return -1;
+	}
+	return 1;
+}
+
+/* Has this pattern been JIT-compiled (it runs on demand)? */
+int
+score_re_jitted(const struct score_re *r)
+{
+	return r->jit == 1;
+}
