@@ -155,6 +155,8 @@ bench: all
 	@sh share/devel/bench.sh $(abspath $(BIN))
 	@sh share/devel/bench-smtpd.sh $(abspath $(BIN))
 	@sh share/devel/bench-dnsbl.sh $(abspath $(BIN))
+	@sh share/devel/bench-spam.sh $(abspath $(BIN))
+	@sh share/devel/bench-flow.sh $(abspath $(BIN))
 
 lint: all
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Ilib lib cmd

@@ -292,6 +292,54 @@ run_chain(const struct ctl_list *chain, int in, int out, char *why,
 	return v;
 }
 
+/* While the chain runs, the stages' stderr goes into an unnamed file, so
+ * that a reject can quote the stage's own reason (lib/dsn.c); after, the
+ * lines go on to our stderr as before.  -1: the log goes straight on. */
+static int
+stage_log_begin(int *saved)
+{
+	char p[PATH_MAX];
+	int fd;
+
+	*saved = -1;
+	if (qpath(p, sizeof p, "incoming", "tmp", NULL) == -1 ||
+	    (fd = open(p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1)
+		return -1;
+	if ((*saved = fcntl(2, F_DUPFD_CLOEXEC, 3)) == -1 || dup2(fd, 2) == -1) {
+		if (*saved != -1)
+			close(*saved);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static void
+stage_log_end(int fd, int saved, const char *verdict, char *reason, size_t n)
+{
+	char b[16384], more[4096];
+	ssize_t r;
+	size_t got = 0;
+
+	reason[0] = '\0';
+	if (fd == -1)
+		return;
+	dup2(saved, 2);
+	close(saved);
+	/* the first 16 KiB are kept to find the reason in; all goes on */
+	if (lseek(fd, 0, SEEK_SET) == 0)
+		while ((r = io_read_some(fd, got < sizeof b ? b + got : more,
+		    got < sizeof b ? sizeof b - got : sizeof more)) > 0) {
+			(void)io_write_all(2, got < sizeof b ? b + got : more,
+			    (size_t)r);
+			if (got < sizeof b)
+				got += (size_t)r;
+		}
+	if (dsn_stage_reason(b, got, verdict, reason, n) == -1)
+		reason[0] = '\0';
+	close(fd);
+}
+
 /* Read a whole file (bounded). */
 static int
 slurp(const char *path, struct buf *b)
@@ -346,7 +394,8 @@ static int
 scan_one(const char *id)
 {
 	char mp[PATH_MAX], ep[PATH_MAX], tp[PATH_MAX], why[256], oid[QUEUE_ID_MAX];
-	char hdr[400];
+	char hdr[400], reason[VERDICT_TEXT_MAX + 1], diag[VERDICT_TEXT_MAX + 16];
+	char sentence[VERDICT_TEXT_MAX + 64];
 	struct envelope e;
 	struct queue q;
 	struct queue_msg om;
@@ -355,7 +404,7 @@ scan_one(const char *id)
 	unsigned flags;
 	enum verdict v;
 	size_t i;
-	int fd;
+	int fd, logfd, saved;
 
 	if (qpath(mp, sizeof mp, "incoming", "new", id) == -1 ||
 	    qpath(ep, sizeof ep, "incoming", "env", id) == -1)
@@ -371,8 +420,10 @@ scan_one(const char *id)
 		log_warn(errno, "qid=%s unable to open outgoing", id);
 		return 111;
 	}
+	logfd = stage_log_begin(&saved);
 	v = run_chain(e.dir == ENV_DIR_OUT ? &cf.chain_out : &cf.chain_in, fd,
 	    om.fd, why, sizeof why);
+	stage_log_end(logfd, saved, "reject", reason, sizeof reason);
 	if (v <= VERDICT_FLAG) {
 		if (queue_commit(&om, &e, flags) == -1) {
 			log_warn(errno, "qid=%s unable to queue for delivery", id);
@@ -408,19 +459,23 @@ scan_one(const char *id)
 		snprintf(why + strlen(why), sizeof why - strlen(why),
 		    "; could not be scanned within the queue lifetime");
 	}
-	/* reject, or tempfail for too long: a bounce for every recipient */
+	/* reject, or tempfail for too long: a bounce for every recipient,
+	 * with the reason the rejecting stage gave when it gave one */
 	if ((dr = calloc(e.nrcpt ? e.nrcpt : 1, sizeof *dr)) == NULL)
 		return 111;
+	snprintf(diag, sizeof diag, "550 5.7.1 %s", v == VERDICT_REJECT &&
+	    reason[0] ? reason : "message refused by policy");
+	snprintf(sentence, sizeof sentence, "Your message was refused by this "
+	    "gateway's policy%s%s.", v == VERDICT_REJECT && reason[0] ? ": " : "",
+	    v == VERDICT_REJECT ? reason : "");
 	for (i = 0; i < e.nrcpt; i++) {
 		dr[i].addr = e.rcpt[i];
 		dr[i].status = v == VERDICT_REJECT ? "5.7.1" : "4.4.7";
-		dr[i].diag = v == VERDICT_REJECT ? "550 5.7.1 message refused by "
-		    "policy" : "421 4.4.7 message expired";
+		dr[i].diag = v == VERDICT_REJECT ? diag : "421 4.4.7 message expired";
 	}
 	if (e.sender[0] == '\0')
 		log_info("qid=%s verdict=reject reason=%s no bounce to <>", id, why);
-	else if (bounce(&e, mp, dr, e.nrcpt, "Your message was refused by "
-	    "this gateway's policy.") == -1) {
+	else if (bounce(&e, mp, dr, e.nrcpt, sentence) == -1) {
 		log_warn(errno, "qid=%s unable to write the bounce", id);
 		return 111;
 	}
@@ -445,6 +500,7 @@ relay(const char *mp, const struct envelope *e, unsigned flags, struct buf *out)
 	if (export_env(e) == -1 || pipe2(p, O_CLOEXEC) == -1)
 		return -1;
 	set_or_unset("BODY", flags & QUEUE_8BITMIME ? "8BITMIME" : NULL);
+	set_or_unset("SMTPUTF8", flags & QUEUE_SMTPUTF8 ? "1" : NULL);
 	if ((in = open(mp, O_RDONLY | O_CLOEXEC)) == -1) {
 		close(p[0]);
 		close(p[1]);

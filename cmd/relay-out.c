@@ -68,13 +68,26 @@ tls_policy(const char *domain, enum relay_tls *t)
 	return 0;
 }
 
+/* The resolver, started on first use: a maildir route or an address
+ * literal needs none, and libunbound's start is the dearest step of a
+ * local delivery.  NULL (logged) when it cannot start: temporary. */
+static struct dns *
+resolver(void)
+{
+	char err[256];
+
+	if (cf.dns == NULL && (cf.dns = dns_open(err, sizeof err)) == NULL)
+		log_warn(0, "DNS: %s", err);
+	return cf.dns;
+}
+
 /* Resolve the addresses of n hosts at once (A and AAAA). */
 static int
 addresses(const char *const *host, size_t n, struct dns_answer *a4,
     struct dns_answer *a6)
 {
 	unsigned char sa[16];
-	size_t i;
+	size_t i, asked = 0;
 
 	for (i = 0; i < n; i++) {
 		/* an address literal (a route's [IP]) needs no lookup */
@@ -87,11 +100,13 @@ addresses(const char *const *host, size_t n, struct dns_answer *a4,
 			a4[i].n = 1;
 			continue;
 		}
-		if (dns_submit(cf.dns, host[i], DNS_A, &a4[i]) == -1 ||
+		if (resolver() == NULL ||
+		    dns_submit(cf.dns, host[i], DNS_A, &a4[i]) == -1 ||
 		    dns_submit(cf.dns, host[i], DNS_AAAA, &a6[i]) == -1)
 			return -1;
+		asked++;
 	}
-	return dns_wait(cf.dns, (int)cf.tdns * 1000);
+	return asked ? dns_wait(cf.dns, (int)cf.tdns * 1000) : 0;
 }
 
 /* Try each address of each host in turn until one takes the transaction
@@ -150,14 +165,6 @@ done:
 	free(a6);
 }
 
-static int
-mx_cmp(const void *a, const void *b)
-{
-	const struct dns_rr *x = a, *y = b;
-
-	return x->pref < y->pref ? -1 : x->pref > y->pref;
-}
-
 /* Deliver to a domain's MX hosts, with the RFC 5321 5.1 fallback to the
  * domain itself and RFC 7505 null MX. */
 static void
@@ -167,7 +174,7 @@ by_mx(struct relay_job *j, const char *domain)
 	const char *host[DNS_MAX_RR];
 	size_t i, n = 0;
 
-	if (dns_submit(cf.dns, domain, DNS_MX, &mx) == -1 ||
+	if (resolver() == NULL || dns_submit(cf.dns, domain, DNS_MX, &mx) == -1 ||
 	    dns_wait(cf.dns, (int)cf.tdns * 1000) == -1) {
 		relay_set_pending(j, RELAY_TEMP, "451 4.4.3 DNS error");
 		return;
@@ -181,9 +188,7 @@ by_mx(struct relay_job *j, const char *domain)
 		host[n++] = domain;   /* the implicit MX */
 		break;
 	case DNS_OK:
-		/* stable order of equal preferences; RFC 5321 5.1 allows
-		 * random, a test wants the same order each time */
-		qsort(mx.rr, mx.n, sizeof mx.rr[0], mx_cmp);
+		relay_mx_order(mx.rr, mx.n, NULL);
 		for (i = 0; i < mx.n; i++)
 			if (mx.rr[i].len == 0) {
 				relay_set_pending(j, RELAY_PERM, "556 5.1.10 domain %s "
@@ -282,8 +287,6 @@ deliver(struct relay_job *j, const struct route *rt, const char *domain)
 static int
 config(void)
 {
-	char err[256];
-
 	if (ctl_me(cf.me, sizeof cf.me) == -1 ||
 	    ctl_lines("routes", &cf.routes) == -1 ||
 	    ctl_lines("tls-policy", &cf.tlspol) == -1 ||
@@ -294,10 +297,6 @@ config(void)
 	    ctl_ulong("timeoutdns", 30, 1, 600, &cf.tdns) == -1 ||
 	    ctl_ulong("maxmx", 10, 1, DNS_MAX_RR, &cf.maxmx) == -1) {
 		log_fatal(errno, "unable to read the control files");
-		return -1;
-	}
-	if ((cf.dns = dns_open(err, sizeof err)) == NULL) {
-		log_fatal(0, "DNS: %s", err);
 		return -1;
 	}
 	return 0;
@@ -362,13 +361,14 @@ main(int argc, char **argv)
 	struct msg m;
 	size_t i, filter_max;
 	unsigned long db;
-	int ch, body8 = 0, st = EXIT_PASS;
+	const char *u8 = getenv("SMTPUTF8");
+	int ch, body8 = 0, utf8 = u8 && *u8 && strcmp(u8, "0") != 0, st = EXIT_PASS;
 
 	log_init(argv[0]);
 	memset(&e, 0, sizeof e);
 	if (env_from_environ(&e) == -1)
 		return EXIT_TEMP;
-	while ((ch = getopt_long(argc, argv, "C:f:r:8", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "C:f:r:8U", longopts, NULL)) != -1) {
 		if (ch == 'C')
 			ctl_set_dir(optarg);
 		else if (ch == 'f' && env_set(&e.sender, optarg) == 0)
@@ -377,8 +377,10 @@ main(int argc, char **argv)
 			continue;
 		else if (ch == '8')
 			body8 = 1;
+		else if (ch == 'U')
+			utf8 = 1;
 		else {
-			log_fatal(0, "usage: relay-out [-C dir] [-8] [-f sender] "
+			log_fatal(0, "usage: relay-out [-C dir] [-8] [-U] [-f sender] "
 			    "[-r rcpt]... < message");
 			return EXIT_TEMP;
 		}
@@ -408,6 +410,8 @@ main(int argc, char **argv)
 	j.msg = m.raw.p;
 	j.len = m.raw.len;
 	j.body8 = body8 || (getenv("BODY") && strcmp(getenv("BODY"), "8BITMIME") == 0);
+	j.utf8_want = utf8;
+	j.utf8_need = relay_utf8_need(j.sender, j.msg, j.len);
 	j.cafile = cf.cafile[0] ? cf.cafile : NULL;
 	if (relay_all(&j, r, e.nrcpt) == -1)
 		return EXIT_TEMP;
@@ -425,6 +429,7 @@ main(int argc, char **argv)
 	}
 	if (fflush(stdout) == EOF || ferror(stdout))
 		return EXIT_TEMP;
-	dns_close(cf.dns);
+	if (cf.dns)
+		dns_close(cf.dns);
 	return st;
 }

@@ -29,6 +29,49 @@ dsn_status_of(const char *reply, char *st, size_t n)
 	return 0;
 }
 
+/* The reason the chain's stages gave for a verdict, from what they wrote
+ * on standard error while the supervisor ran them: the first line
+ * "TOOL: ... verdict=VERDICT ... reason=TEXT", the log line of the
+ * checker frame and of header-strip (DESIGN.md, "Logging").  TEXT goes
+ * into out cleaned to printable ASCII and cut to what fits; 0, or -1
+ * when no stage gave that verdict a reason.  The stages are ours, but
+ * TEXT quotes what they saw in a stranger's message: it is never more
+ * than one line of printable text. */
+int
+dsn_stage_reason(const char *log, size_t n, const char *verdict, char *out,
+    size_t outn)
+{
+	const char *p = log, *end = log + n, *eol, *v, *r;
+	size_t vl = strlen(verdict), o;
+
+	if (outn == 0)
+		return -1;
+	out[0] = '\0';
+	for (; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		for (v = p; v + 9 + vl <= eol; v++)
+			if (memcmp(v, " verdict=", 9) == 0 &&
+			    memcmp(v + 9, verdict, vl) == 0 &&
+			    (v + 9 + vl == eol || v[9 + vl] == ' '))
+				break;
+		if (v + 9 + vl > eol)
+			continue;
+		for (r = v; r + 8 <= eol && memcmp(r, " reason=", 8) != 0; r++)
+			;
+		if (r + 8 > eol)
+			continue;
+		for (r += 8, o = 0; r < eol && o + 1 < outn; r++)
+			out[o++] = (unsigned char)*r >= 0x20 && *r != 0x7f &&
+			    (unsigned char)*r < 0x80 ? *r : '?';
+		while (o > 0 && out[o - 1] == ' ')
+			o--;
+		out[o] = '\0';
+		return o ? 0 : -1;
+	}
+	return -1;
+}
+
 /* Copy text as one header-safe line (no CR, LF or other control byte). */
 static int
 add_line(struct buf *b, const char *s)

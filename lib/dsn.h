@@ -30,6 +30,8 @@ struct dsn {
 };
 
 int dsn_status_of(const char *reply, char *status, size_t n);
+int dsn_stage_reason(const char *log, size_t n, const char *verdict,
+	char *out, size_t outn);
 int dsn_format(const struct dsn *, time_t now, struct buf *out);
 
 #endif

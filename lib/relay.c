@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "relay.h"
@@ -21,6 +22,75 @@ relay_parse_tls(const char *s, enum relay_tls *t)
 		}
 	errno = EINVAL;
 	return -1;
+}
+
+/* 1 when s is 7-bit ASCII only. */
+int
+relay_ascii(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 0;
+	return 1;
+}
+
+/* What of the message needs SMTPUTF8: the sender's address, or 8-bit
+ * bytes in the header section (RFC 6532 headers; an 8-bit body needs
+ * only 8BITMIME).  The recipients are checked per transaction. */
+unsigned
+relay_utf8_need(const char *sender, const char *msg, size_t len)
+{
+	unsigned need = relay_ascii(sender) ? 0 : RELAY_UTF8_SENDER;
+	size_t i;
+
+	if (len && (msg[0] == '\n' || (msg[0] == '\r' && len > 1 && msg[1] == '\n')))
+		return need;   /* no header section */
+	for (i = 0; i < len; i++) {
+		if (msg[i] == '\n' && (i + 1 == len || msg[i + 1] == '\n' ||
+		    (msg[i + 1] == '\r' && i + 2 < len && msg[i + 2] == '\n')))
+			break;   /* the end of the header section */
+		if ((unsigned char)msg[i] >= 0x80) {
+			need |= RELAY_UTF8_HEADER;
+			break;
+		}
+	}
+	return need;
+}
+
+static uint32_t
+rnd_default(uint32_t upper)
+{
+	return arc4random_uniform(upper);
+}
+
+/* Sort MX records by preference and shuffle each run of equal ones
+ * (RFC 5321 5.1: the client MUST randomise hosts of equal preference,
+ * so that they share the load).  rnd(n) gives 0..n-1; NULL: the
+ * system's, a test injects its own. */
+void
+relay_mx_order(struct dns_rr *rr, size_t n, uint32_t (*rnd)(uint32_t))
+{
+	struct dns_rr t;
+	size_t i, k, run;
+
+	if (rnd == NULL)
+		rnd = rnd_default;
+	for (i = 1; i < n; i++)   /* insertion sort: few records, stable */
+		for (k = i; k > 0 && rr[k - 1].pref > rr[k].pref; k--) {
+			t = rr[k];
+			rr[k] = rr[k - 1];
+			rr[k - 1] = t;
+		}
+	for (i = 0; i < n; i = run) {
+		for (run = i + 1; run < n && rr[run].pref == rr[i].pref; run++)
+			;
+		for (k = run - 1; k > i; k--) {   /* Fisher-Yates */
+			size_t r = i + rnd((uint32_t)(k - i + 1));
+			t = rr[k];
+			rr[k] = rr[r];
+			rr[r] = t;
+		}
+	}
 }
 
 static void
@@ -147,17 +217,23 @@ envelope(struct relay_job *j, struct smtpc *c, const struct smtpc_reply *ext)
 	char size[40] = "";
 	size_t i;
 	int pipe = (ext->ext & SMTPC_EXT_PIPELINING) != 0, ok = 0;
+	int utf8 = (j->utf8_want || j->utf8_need) &&
+	    (ext->ext & SMTPC_EXT_SMTPUTF8);
 
 	if (ext->ext & SMTPC_EXT_SIZE)
 		snprintf(size, sizeof size, " SIZE=%zu", j->len + j->len / 40);
-	if (smtpc_cmd(c, "MAIL FROM:<%s>%s%s", j->sender, size,
-	    j->body8 && (ext->ext & SMTPC_EXT_8BITMIME) ? " BODY=8BITMIME" : "")
-	    == -1)
+	for (i = 0; !utf8 && i < j->n; i++)   /* a non-ASCII recipient */
+		if (j->r[i].kind == 0 && !relay_ascii(j->r[i].addr))
+			utf8 = (ext->ext & SMTPC_EXT_SMTPUTF8) != 0;
+	if (smtpc_cmd(c, "MAIL FROM:<%s>%s%s%s", j->sender, size,
+	    j->body8 && (ext->ext & SMTPC_EXT_8BITMIME) ? " BODY=8BITMIME" : "",
+	    utf8 ? " SMTPUTF8" : "") == -1)
 		return -1;
 	if (!pipe && smtpc_reply(c, &rp) == -1)
 		return -1;
 	for (i = 0; pipe && i < j->n; i++)
-		if (smtpc_cmd(c, "RCPT TO:<%s>", j->r[i].addr) == -1)
+		if (j->r[i].kind == 0 &&
+		    smtpc_cmd(c, "RCPT TO:<%s>", j->r[i].addr) == -1)
 			return -1;
 	if (pipe && smtpc_reply(c, &rp) == -1)
 		return -1;
@@ -166,13 +242,15 @@ envelope(struct relay_job *j, struct smtpc *c, const struct smtpc_reply *ext)
 		 * reply (a 503), which we read and drop */
 		for (i = 0; pipe && i < j->n; i++) {
 			struct smtpc_reply x;
-			if (smtpc_reply(c, &x) == -1)
+			if (j->r[i].kind == 0 && smtpc_reply(c, &x) == -1)
 				break;
 		}
 		relay_set_pending(j, kind_of(rp.code), "%d %s", rp.code, rp.text);
 		return 0;
 	}
 	for (i = 0; i < j->n; i++) {
+		if (j->r[i].kind != 0)
+			continue;   /* refused before the transaction (SMTPUTF8) */
 		if (!pipe && smtpc_cmd(c, "RCPT TO:<%s>", j->r[i].addr) == -1)
 			return -1;
 		if (smtpc_reply(c, &rp) == -1)
@@ -183,6 +261,32 @@ envelope(struct relay_job *j, struct smtpc *c, const struct smtpc_reply *ext)
 			relay_set(&j->r[i], kind_of(rp.code), "%d %s", rp.code, rp.text);
 	}
 	return ok;
+}
+
+/* The server does not offer SMTPUTF8: what needs it fails for good
+ * (RFC 6531 3.4: such a message must not be sent downgraded), the whole
+ * message when the sender or the header needs it, else only the
+ * recipients with non-ASCII addresses.  Returns how many recipients are
+ * left to try. */
+static size_t
+utf8_refused(struct relay_job *j)
+{
+	size_t i, left = 0;
+
+	if (j->utf8_need & RELAY_UTF8_HEADER)
+		relay_set_pending(j, RELAY_PERM, "554 5.6.9 the message has UTF-8 "
+		    "headers and the server does not offer SMTPUTF8");
+	else if (j->utf8_need & RELAY_UTF8_SENDER)
+		relay_set_pending(j, RELAY_PERM, "553 5.6.7 the sender address is "
+		    "not ASCII and the server does not offer SMTPUTF8");
+	for (i = 0; i < j->n; i++) {
+		if (j->r[i].kind == 0 && !relay_ascii(j->r[i].addr))
+			relay_set(&j->r[i], RELAY_PERM, "553 5.6.7 a non-ASCII "
+			    "address and the server does not offer SMTPUTF8");
+		if (j->r[i].kind == 0)
+			left++;
+	}
+	return left;
 }
 
 /* Run the transaction on c.  0: every recipient has its result; 1: this
@@ -203,6 +307,8 @@ relay_try(struct relay_job *j, struct smtpc *c)
 		    "over the server's SIZE %llu", j->len, ext.size);
 		return 0;
 	}
+	if (!(ext.ext & SMTPC_EXT_SMTPUTF8) && utf8_refused(j) == 0)
+		goto quit;
 	if ((ok = envelope(j, c, &ext)) == -1)
 		goto broken;
 	if (ok == 0)

@@ -1,7 +1,10 @@
 #!/bin/sh
 # flow: the whole gateway end to end with real parts started here.  The
 # supervisor runs as root and drops to nobody; mail from "outside"
-# (python smtplib) for ourco.test lands in a maildir route; mail from an
+# (python smtplib) for ourco.test lands in a maildir route, and for
+# internal.ourco.test goes by SMTP to the internal server, a real Postfix
+# (a private instance configured here, its own config, queue and a free
+# loopback port, delivering into a maildir); mail from an
 # inside client (127.0.0.5, in relayclients) to remote.test goes to its
 # MX from dnsmasq, a STARTTLS receiver (aiosmtpd) that answers 250, 451
 # once and 550 per recipient: the 451 is retried and delivered, the 550
@@ -13,7 +16,9 @@ py=/usr/bin/python3
 chmod 755 "$tmp" "$PORTCULLIS_CONTROL"
 pids=
 gw=
-trap 'kill $gw 2>/dev/null; for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
+pf=$tmp/pf
+trap 'kill $gw 2>/dev/null; for p in $pids; do kill "$p" 2>/dev/null; done
+	[ -f "$pf/main.cf" ] && postfix -c "$pf" stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
 Q=$tmp/q
 md=$tmp/md
 mkdir "$md" "$tmp/in"
@@ -36,12 +41,64 @@ dnsmasq --port="$dport" --listen-address=127.0.0.1 --bind-interfaces \
 pids="$pids $!"
 for i in $(seq 50); do [ -s "$tmp/sinkport" ] && break; sleep 0.1; done
 
+# The internal server: Postfix on a free loopback port, taking mail for
+# internal.ourco.test into the maildir $tmp/pfmail/box with its virtual
+# delivery agent.
+PATH=$PATH:/usr/sbin
+pport=$(free_port)
+mkdir -p "$pf" "$tmp/pfq" "$tmp/pfdata" "$tmp/pfmail"
+chown postfix "$tmp/pfdata" 2>/dev/null
+chown 65534:65534 "$tmp/pfmail"
+cat >"$pf/main.cf" <<EOC
+compatibility_level = 3.6
+queue_directory = $tmp/pfq
+data_directory = $tmp/pfdata
+meta_directory = /etc/postfix
+mail_owner = postfix
+setgid_group = postdrop
+myhostname = mail.internal.ourco.test
+mydestination =
+mynetworks = 127.0.0.0/8
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+smtpd_recipient_restrictions = permit_mynetworks, reject
+virtual_mailbox_domains = internal.ourco.test
+virtual_mailbox_base = $tmp/pfmail
+virtual_mailbox_maps = static:box/
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534
+virtual_minimum_uid = 100
+maillog_file = $tmp/postfix.log
+maillog_file_prefixes = $tmp
+EOC
+cat >"$pf/master.cf" <<EOC
+127.0.0.1:$pport inet n - n - - smtpd
+cleanup   unix n - n - 0 cleanup
+qmgr      unix n - n 300 1 qmgr
+rewrite   unix - - n - - trivial-rewrite
+bounce    unix - - n - 0 bounce
+defer     unix - - n - 0 bounce
+trace     unix - - n - 0 bounce
+verify    unix - - n - 1 verify
+proxymap  unix - - n - - proxymap
+showq     unix n - n - - showq
+error     unix - - n - - error
+retry     unix - - n - - error
+discard   unix - - n - - discard
+virtual   unix - n n - - virtual
+anvil     unix - - n - 1 anvil
+scache    unix - - n - 1 scache
+postlog   unix-dgram n - n - 1 postlogd
+EOC
+have_pf=0
+command -v postfix >/dev/null 2>&1 && postfix -c "$pf" start >"$tmp/pfstart.log" 2>&1 && have_pf=1
+
 gport=$(free_port)
 control me gw.ourco.test
-control localdomains ourco.test
+control localdomains ourco.test internal.ourco.test
 control relayclients 127.0.0.5
 control listen "127.0.0.1:$gport"
-control routes "ourco.test maildir:$md/%u"
+control routes "ourco.test maildir:$md/%u" "internal.ourco.test smtp:[127.0.0.1]:$pport"
 control resolvers "127.0.0.1@$dport"
 control smtpport "$(cat "$tmp/sinkport")"
 control tls-policy 'remote.test encrypt'
@@ -97,6 +154,26 @@ drained() {
 	return 1
 }
 ok 'the queue is empty afterwards' drained
+
+# --- inbound, by SMTP to the internal Postfix -----------------------------
+if [ $have_pf = 1 ]; then
+	send 127.0.0.1 alice@outside.test carol@internal.ourco.test inbound-postfix
+	ok 'inbound mail for internal.ourco.test reaches the internal Postfix' \
+		wait_for 1 "$tmp/pfmail/box/new/*"
+	pff=$(ls "$tmp"/pfmail/box/new/* | head -1)
+	ok '... Postfix delivered it to its maildir' grep -q '^Subject: inbound-postfix' "$pff"
+	ok '... after our inbound chain' grep -q '^Authentication-Results: gw.ourco.test' "$pff"
+	ok '... Postfix received it from the gateway' \
+		grep -q 'by mail.internal.ourco.test (Postfix) with E\?SMTP' "$pff"
+	ok '... Postfix logged status=sent' grep -q 'to=<carol@internal.ourco.test>.*status=sent' "$tmp/postfix.log"
+	ok '... and its queue is empty (mailq)' sh -c "postqueue -c '$pf' -p | grep -q 'Mail queue is empty'"
+	ok 'our queue is empty afterwards' drained
+else
+	for i in 1 2 3 4 5 6 7; do
+		_n=$((_n + 1))
+		echo "ok $_n # SKIP Postfix did not start: $(head -1 "$tmp/pfstart.log" 2>/dev/null)"
+	done
+fi
 ok 'the stages ran as nobody: the maildir file is nobody'"'"'s' test "$(stat -c %u "$f")" = 65534
 
 # --- quarantine: a spoofed CEO from outside ------------------------------

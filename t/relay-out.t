@@ -1,8 +1,9 @@
 #!/bin/sh
 # relay-out: real receivers on loopback (t/data/relay-out/sink.py, Debian's
 # aiosmtpd: per-recipient 250/451/550, STARTTLS with a certificate made
-# here), MX records from dnsmasq on a free loopback port, routes to SMTP
-# and maildir.  relay-out refuses root, so it runs as nobody.
+# here, SMTPUTF8 or not), MX records from dnsmasq on a free loopback port,
+# routes to SMTP, LMTP and maildir, peers that stall (peer.py).  relay-out
+# refuses root, so it runs as nobody.
 . "$(dirname "$0")/lib.sh"
 
 py=/usr/bin/python3
@@ -45,6 +46,8 @@ dnsmasq --port="$dport" --listen-address=127.0.0.1 --bind-interfaces \
 	--mx-host=mxdom.test,mx1.mxdom.test,10 --mx-host=mxdom.test,mx2.mxdom.test,20 \
 	--address=/mx1.mxdom.test/127.0.0.2 --address=/mx2.mxdom.test/127.0.0.3 \
 	--mx-host=nullmx.test,.,0 --address=/amx.test/127.0.0.3 \
+	--local=/eq.test/ --mx-host=eq.test,mxa.eq.test,10 --mx-host=eq.test,mxb.eq.test,10 \
+	--address=/mxa.eq.test/127.0.0.6 --address=/mxb.eq.test/127.0.0.7 \
 	2>"$tmp/dnsmasq.log" &
 pids="$pids $!"
 sleep 0.3
@@ -145,4 +148,134 @@ control routes 'broken'
 ro <"$msg"
 is_exit 'a bad control/routes line: 111' 111
 err_like '... names the line' 'control/routes line 1'
+# --- SMTPUTF8 (RFC 6531) ---------------------------------------------------
+mkdir "$tmp/u8"
+chmod 777 "$tmp/u8"
+SINK_SMTPUTF8=1 $py "$sink" "$tmp/u8" 127.0.0.6,127.0.0.7 >"$tmp/port6" 2>"$tmp/sink6.log" &
+pids="$pids $!"
+for i in $(seq 50); do [ -s "$tmp/port6" ] && break; sleep 0.1; done
+port6=$(cat "$tmp/port6")
+control routes "u8.test smtp:[127.0.0.6]:$port6" "nou8.test smtp:[127.0.0.4]:$port2"
+u8msg=$tmp/u8.eml
+printf 'Subject: caf\303\251 cr\303\250me\n\nbody\n' >"$u8msg"
+chmod 644 "$u8msg"
+export SENDER=alice@ourco.test
+export RECIPIENT=x@u8.test
+ro <"$u8msg"
+is_exit 'UTF-8 header to a server with SMTPUTF8: delivered' 0
+ok '... MAIL carried SMTPUTF8' grep -q '^opts=.*SMTPUTF8' "$tmp"/u8/*.env
+export RECIPIENT=x@nou8.test
+n_plain=$(ls "$tmp/plain" | wc -l)
+ro <"$u8msg"
+is_exit 'UTF-8 header, server without SMTPUTF8: permanent' 100
+like '... 554 5.6.9, nothing sent downgraded' '^h x@nou8\.test 554 5\.6\.9 '
+is '... the server received nothing' "$(ls "$tmp/plain" | wc -l)" "$n_plain"
+RECIPIENT=$(printf 'j\303\266rg@nou8.test\nok@nou8.test')
+export RECIPIENT
+ro <"$msg"
+is_exit 'a non-ASCII recipient, server without SMTPUTF8: that one fails for good' 100
+like '... 553 5.6.7 for it' '^h j.*rg@nou8\.test 553 5\.6\.7 '
+like '... the ASCII recipient is delivered' '^r ok@nou8\.test 250'
+export RECIPIENT=ok@nou8.test
+SENDER=$(printf 'j\303\266rg@ourco.test') ro <"$msg"
+like 'a non-ASCII sender, server without SMTPUTF8: 553 5.6.7' '^h ok@nou8\.test 553 5\.6\.7 '
+rm -f "$tmp"/u8/*
+RECIPIENT=$(printf 'j\303\266rg@u8.test')
+export RECIPIENT
+ro <"$msg"
+is_exit 'a non-ASCII recipient, server with SMTPUTF8: delivered' 0
+ok '... with SMTPUTF8 on MAIL' grep -q '^opts=.*SMTPUTF8' "$tmp"/u8/*.env
+rm -f "$tmp"/u8/*
+export RECIPIENT=x@u8.test
+SMTPUTF8=1 ro <"$msg"
+is_exit 'received with SMTPUTF8 (SMTPUTF8=1), ASCII only: delivered' 0
+ok '... and SMTPUTF8 passed on where offered' grep -q '^opts=.*SMTPUTF8' "$tmp"/u8/*.env
+export RECIPIENT=x@nou8.test
+SMTPUTF8=1 ro <"$msg"
+is_exit '... and where not offered, an ASCII message goes without it' 0
+
+# --- equal-preference MX hosts share the load (RFC 5321 5.1) --------------
+rm -f "$PORTCULLIS_CONTROL/routes"
+control smtpport "$port6"
+export RECIPIENT=x@eq.test
+: >"$tmp/eq.log"
+for i in $(seq 16); do
+	ro <"$msg"
+	printf '%s\n' "$err" >>"$tmp/eq.log"
+done
+a=$(grep -c 'host=mxa\.eq\.test addr=127\.0\.0\.6 tls=' "$tmp/eq.log")
+b=$(grep -c 'host=mxb\.eq\.test addr=127\.0\.0\.7 tls=' "$tmp/eq.log")
+echo "# 16 deliveries to two MX hosts of preference 10: mxa $a, mxb $b"
+is 'every delivery to eq.test succeeded on one of its hosts' "$((a + b))" 16
+ok '... and both hosts of equal preference were used' test "$a" -gt 0 -a "$b" -gt 0
+control smtpport "$port"
+
+# --- timeoutremote bounds every read after the connect --------------------
+$py "$data/relay-out/peer.py" stall-greeting "$tmp" 127.0.0.8 >"$tmp/port8" 2>"$tmp/peer8.log" &
+pids="$pids $!"
+$py "$data/relay-out/peer.py" stall-dot "$tmp" 127.0.0.9 >"$tmp/port9" 2>"$tmp/peer9.log" &
+pids="$pids $!"
+for i in $(seq 50); do [ -s "$tmp/port8" ] && [ -s "$tmp/port9" ] && break; sleep 0.1; done
+control routes "stall.test smtp:[127.0.0.8]:$(cat "$tmp/port8")" \
+	"stalldot.test smtp:[127.0.0.9]:$(cat "$tmp/port9")"
+control timeoutremote 1
+secs() { date +%s.%N; }
+export RECIPIENT=x@stall.test
+t0=$(secs)
+ro <"$msg"
+t1=$(secs)
+is_exit 'a server that never greets: temporary' 111
+like '... given up for no greeting' '^s x@stall\.test 451 4\.4\.1 .*no greeting'
+ok '... after timeoutremote (1 s), not the default 300' \
+	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 0.9 && b - a < 5) }'
+export RECIPIENT=x@stalldot.test
+t0=$(secs)
+ro <"$msg"
+t1=$(secs)
+is_exit 'a server that never answers the end of data: temporary' 111
+like '... connection lost after the data (may deliver twice, never zero)' \
+	'^s x@stalldot\.test 451 4\.4\.2 connection lost'
+ok '... after timeoutremote (1 s)' \
+	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 0.9 && b - a < 5) }'
+$py "$data/relay-out/peer.py" stall-data "$tmp" 127.0.0.10 >"$tmp/port10" 2>"$tmp/peer10.log" &
+pids="$pids $!"
+for i in $(seq 50); do [ -s "$tmp/port10" ] && break; sleep 0.1; done
+control routes "stalldata.test smtp:[127.0.0.10]:$(cat "$tmp/port10")"
+head -c 8000000 /dev/zero | tr '\0' x | fold -w 76 >"$tmp/big.eml"
+chmod 644 "$tmp/big.eml"
+export RECIPIENT=x@stalldata.test
+t0=$(secs)
+ro <"$tmp/big.eml"
+t1=$(secs)
+is_exit 'a server that stops reading in the data: temporary' 111
+like '... the write gives up: connection lost' '^s x@stalldata\.test 451 4\.4\.2 connection lost'
+ok '... after timeoutremote (1 s), once the socket buffers are full' \
+	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 0.9 && b - a < 8) }'
+rm -f "$PORTCULLIS_CONTROL/timeoutremote"
+
+# --- LMTP (RFC 2033): a reply per recipient, over TCP and a Unix socket ---
+mkdir "$tmp/lmtp"
+chmod 777 "$tmp/lmtp"
+$py "$data/relay-out/peer.py" lmtp "$tmp/lmtp" 127.0.0.1 >"$tmp/lport" 2>"$tmp/lmtp.log" &
+pids="$pids $!"
+$py "$data/relay-out/peer.py" lmtp "$tmp/lmtp" "$tmp/lmtp.sock" >"$tmp/lsock" 2>"$tmp/lmtp2.log" &
+pids="$pids $!"
+for i in $(seq 50); do [ -s "$tmp/lport" ] && [ -s "$tmp/lsock" ] && break; sleep 0.1; done
+control routes "lm.test lmtp:[127.0.0.1]:$(cat "$tmp/lport")" "lms.test lmtp:$tmp/lmtp.sock"
+RECIPIENT='ok@lm.test
+bad@lm.test
+temp@lm.test
+ok2@lm.test'
+export RECIPIENT
+ro <"$msg"
+is_exit 'LMTP over TCP: a temporary failure among them, 111' 111
+is '... one result per recipient from the replies after DATA' \
+	"$(printf '%s\n' "$out" | cut -c1 | tr -d '\n')" rhsr
+like '... each with its own reply' '^h bad@lm\.test 550 5\.1\.1 <bad@lm\.test> no such mailbox'
+ok '... the server heard LHLO and delivered the two' grep -q '^rcpt=ok@lm.test ok2@lm.test$' "$tmp"/lmtp/*.env
+rm -f "$tmp"/lmtp/*.e*
+export RECIPIENT=ok@lms.test
+ro <"$msg"
+is_exit 'LMTP over a Unix socket: delivered' 0
+like '... 250 from the server' '^r ok@lms\.test 250 2\.0\.0 <ok@lms\.test> delivered'
 done_testing

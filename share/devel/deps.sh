@@ -56,6 +56,8 @@ test)
 	# t/relay-out.t, t/flow.t: a DNS server and scripted SMTP receivers
 	[ -x /usr/sbin/dnsmasq ] || need dnsmasq-base
 	/usr/bin/python3 -c 'import aiosmtpd' >/dev/null 2>&1 || need python3-aiosmtpd
+	# t/flow.t: a real Postfix (a private instance) as the internal server
+	[ -x /usr/sbin/postfix ] || need postfix
 	# t/mime-explode.t, t/filetype-check.t: fixtures made by real archivers,
 	# and ClamAV's harmless test executables in many containers
 	command -v zip >/dev/null 2>&1 || need zip

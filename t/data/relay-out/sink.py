@@ -4,7 +4,8 @@
 # free port on every HOST, prints the port, and answers RCPT by the local
 # part: temp* 451, bad* 550, else 250 (a file DIR/once-* is a one-shot:
 # 451 the first time, 250 after).  Each message lands in DIR as N.eml
-# with its envelope in N.env.  With CERT and KEY it offers STARTTLS.
+# with its envelope in N.env.  With CERT and KEY it offers STARTTLS;
+# with SINK_SMTPUTF8=1 in the environment, SMTPUTF8 (RFC 6531).
 import asyncio, os, socket, ssl, sys, time
 from aiosmtpd.controller import Controller
 
@@ -58,7 +59,8 @@ port = free_port()
 cs = []
 for h in hosts:
     c = Controller(H(), hostname=h, port=port, tls_context=ctx,
-                   decode_data=False, server_hostname='mx.test')
+                   decode_data=False, server_hostname='mx.test',
+                   enable_SMTPUTF8=os.environ.get('SINK_SMTPUTF8') == '1')
     c.start()
     cs.append(c)
 print(port, flush=True)
