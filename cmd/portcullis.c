@@ -1101,9 +1101,9 @@ mkstage(const char *stage)
 
 /* The default chains: the filters that exist, each later one added. */
 static const char *const def_in[] = { "header-strip --direction in",
-	"spoof-check -a", "filetype-check -a", NULL };
+	"spoof-check -a", "filetype-check -a", "spam-score -a", NULL };
 static const char *const def_out[] = { "spoof-check -a", "filetype-check -a",
-	"header-strip --direction out", NULL };
+	"spam-score -a", "header-strip --direction out", NULL };
 
 static int
 chain_default(struct ctl_list *l, const char *const *cmd)

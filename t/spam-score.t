@@ -48,6 +48,13 @@ like    'X-Spam-Status Yes with tests' '^X-Spam-Status: Yes, score=[0-9.]+ requi
 like    'X-Spam-Status folded' '^	[A-Z_,]+'
 like    'the body follows unchanged' '^Make money from home! Earn \$5,000 per week!!!</font></center>$'
 
+sed 's/$/\r/' "$d/spam-html.eml" >"$tmp/crlf.eml"
+run $IN -a --explain <"$tmp/crlf.eml"
+like    'CRLF mail gets CRLF headers' '^X-Spam-Score: [0-9.]+'"$(printf '\r')"'$'
+like    'folded lines too' '^	[A-Z_,]+'"$(printf '\r')"'$'
+unlike  'with -a, --explain is not in the message' 'explain:'
+err_like 'with -a, --explain goes to stderr' '^spam-score: explain: direction=in'
+
 run $IN -a <"$d/forged-status.eml"
 like    'a clean message says No' '^X-Spam-Status: No, score=[-0-9.]+ required=5\.0'
 unlike  'no X-Spam-Flag on ham' '^X-Spam-Flag'
