@@ -219,7 +219,7 @@ is 'control/maxperip: a second connection gets 421' "$x" 1
 rm "$PORTCULLIS_CONTROL/maxperip"
 
 # --- crash: kill -9 at random moments ------------------------------------
-n=${CRASH_MESSAGES:-150}
+n=${CRASH_MESSAGES:-500}
 : >"$tmp/acked"
 kill $gw; wait $gw 2>/dev/null
 start_gw
