@@ -1,7 +1,8 @@
 /* unpack: containers through libarchive (see unpack.h).  The container is
  * a stranger's bytes; libarchive parses them in this process, so every
- * member is read in bounded chunks and stopped at the limits.  Runs under
- * any uid. */
+ * member is read in bounded chunks and stopped at the limits.  libarchive
+ * is loaded on the first container, not at start-up (archive_dl.h): every
+ * archive_* call goes through the table la.  Runs under any uid. */
 #include <errno.h>
 #include <locale.h>
 #include <stdio.h>
@@ -9,12 +10,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include <archive.h>
-#include <archive_entry.h>
-
+#include "archive_dl.h"
 #include "unpack.h"
 
 #define UNPACK_CHUNK 65536
+
+/* libarchive, set by unpack_walk before any other function here uses it */
+static const struct archive_dl *la;
 
 /* Magic numbers of the formats handed to libarchive.  Trying libarchive
  * on every text part would cost time and let its most permissive readers
@@ -100,7 +102,7 @@ unpack_name_bad(const char *s, size_t n)
 static int
 enc_error(struct archive *a)
 {
-	const char *s = archive_error_string(a);
+	const char *s = la->archive_error_string(a);
 
 	return s && (strcasestr(s, "encrypt") || strcasestr(s, "passphrase") ||
 	    strcasestr(s, "password"));
@@ -123,7 +125,7 @@ read_member(struct archive *a, size_t inlen, const struct mime_limits *lim,
 		la_ssize_t r;
 		if (buf_grow(out, UNPACK_CHUNK) == -1)
 			return -1;
-		r = archive_read_data(a, out->p + out->len, UNPACK_CHUNK);
+		r = la->archive_read_data(a, out->p + out->len, UNPACK_CHUNK);
 		if (r == 0)
 			break;
 		if (r < 0) {
@@ -165,13 +167,13 @@ format_name(struct archive *a, char *out, size_t n)
 		{ ARCHIVE_FORMAT_AR, "ar" }, { ARCHIVE_FORMAT_LHA, "lha" },
 		{ ARCHIVE_FORMAT_XAR, "xar" }, { ARCHIVE_FORMAT_RAW, "raw" },
 	};
-	const char *f = "unknown", *filt = archive_filter_name(a, 0);
+	const char *f = "unknown", *filt = la->archive_filter_name(a, 0);
 	size_t i;
 
 	for (i = 0; i < sizeof fm / sizeof fm[0]; i++)
-		if ((archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == fm[i].f)
+		if ((la->archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == fm[i].f)
 			f = fm[i].name;
-	if (archive_filter_count(a) > 1 && filt && strcmp(filt, "none") != 0)
+	if (la->archive_filter_count(a) > 1 && filt && strcmp(filt, "none") != 0)
 		snprintf(out, n, "%s/%s", filt, f);
 	else
 		snprintf(out, n, "%s", f);
@@ -216,32 +218,40 @@ unpack_walk(const char *p, size_t n, const char *outer,
 	static locale_t utf8;
 	locale_t old = (locale_t)0;
 
+	/* libarchive is loaded on the first container.  Without it the
+	 * install is broken, not the message: a temporary failure, so that
+	 * the mail waits for the library instead of filling the quarantine
+	 * (archive_dl printed why) */
+	if ((la = archive_dl()) == NULL) {
+		errno = ELIBACC;
+		return -1;
+	}
 	if (utf8 == (locale_t)0)
 		utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
 	if (utf8 != (locale_t)0)
 		old = uselocale(utf8);
-	if ((a = archive_read_new()) == NULL) {
+	if ((a = la->archive_read_new()) == NULL) {
 		if (old != (locale_t)0)
 			uselocale(old);
 		return -1;
 	}
 	/* every reader but mtree and warc, which claim plain text */
-	archive_read_support_filter_all(a);
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_ar(a);
-	archive_read_support_format_cab(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_format_iso9660(a);
-	archive_read_support_format_lha(a);
-	archive_read_support_format_rar(a);
-	archive_read_support_format_rar5(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_xar(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_raw(a);
-	if (archive_read_open_memory(a, p, n) != ARCHIVE_OK) {
+	la->archive_read_support_filter_all(a);
+	la->archive_read_support_format_7zip(a);
+	la->archive_read_support_format_ar(a);
+	la->archive_read_support_format_cab(a);
+	la->archive_read_support_format_cpio(a);
+	la->archive_read_support_format_iso9660(a);
+	la->archive_read_support_format_lha(a);
+	la->archive_read_support_format_rar(a);
+	la->archive_read_support_format_rar5(a);
+	la->archive_read_support_format_tar(a);
+	la->archive_read_support_format_xar(a);
+	la->archive_read_support_format_zip(a);
+	la->archive_read_support_format_raw(a);
+	if (la->archive_read_open_memory(a, p, n) != ARCHIVE_OK) {
 		*flags |= enc_error(a) ? MIME_ENCRYPTED : MIME_CORRUPT;
-		archive_read_free(a);
+		la->archive_read_free(a);
 		if (old != (locale_t)0)
 			uselocale(old);
 		return 0;
@@ -251,7 +261,7 @@ unpack_walk(const char *p, size_t n, const char *outer,
 		const char *name;
 		unsigned fl = 0;
 
-		r = archive_read_next_header(a, &e);
+		r = la->archive_read_next_header(a, &e);
 		if (r == ARCHIVE_EOF)
 			break;
 		if (r == ARCHIVE_FATAL || r == ARCHIVE_RETRY) {
@@ -267,30 +277,30 @@ unpack_walk(const char *p, size_t n, const char *outer,
 			*flags |= MIME_TIME;
 			break;
 		}
-		if (archive_entry_filetype(e) != AE_IFREG)
+		if (la->archive_entry_filetype(e) != AE_IFREG)
 			continue;
 		memset(&m, 0, sizeof m);
 		m.format = format_name(a, fmt, sizeof fmt);
-		name = archive_entry_pathname_utf8(e);
+		name = la->archive_entry_pathname_utf8(e);
 		if (name == NULL)
-			name = archive_entry_pathname(e);
+			name = la->archive_entry_pathname(e);
 		if (name == NULL)
 			name = "";
 		/* raw is for single compressed files; uncompressed bytes
 		 * that only looked like a container are not one */
-		if (archive_format(a) == ARCHIVE_FORMAT_RAW &&
-		    archive_filter_count(a) < 2) {
+		if (la->archive_format(a) == ARCHIVE_FORMAT_RAW &&
+		    la->archive_filter_count(a) < 2) {
 			*flags |= MIME_CORRUPT;
 			break;
 		}
-		if (archive_format(a) == ARCHIVE_FORMAT_RAW) {
+		if (la->archive_format(a) == ARCHIVE_FORMAT_RAW) {
 			raw_name(outer ? outer : "", rname, sizeof rname);
 			name = rname;
 		}
 		if (unpack_name_bad(name, strlen(name)))
 			fl |= MIME_BADNAME;
 		buf_reset(&data);
-		if (archive_entry_is_encrypted(e))
+		if (la->archive_entry_is_encrypted(e))
 			fl |= MIME_ENCRYPTED;
 		else if (read_member(a, n, lim, bud, &data, &fl) == -1) {
 			rc = -1;
@@ -310,10 +320,10 @@ unpack_walk(const char *p, size_t n, const char *outer,
 		if (fl & MIME_CORRUPT)
 			break;
 	}
-	if (archive_read_has_encrypted_entries(a) > 0)
+	if (la->archive_read_has_encrypted_entries(a) > 0)
 		*flags |= MIME_ENCRYPTED;
 	buf_free(&data);
-	archive_read_free(a);
+	la->archive_read_free(a);
 	if (old != (locale_t)0)
 		uselocale(old);
 	return rc;

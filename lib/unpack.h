@@ -8,7 +8,8 @@
  * path or fool a reader, and never used to open anything.
  *
  * Named unpack, not archive, so that lib/ never shadows libarchive's own
- * <archive.h>.  Library code: never prints, never exits. */
+ * <archive.h>.  Library code: never exits; prints only the one warning
+ * of archive_dl.c when libarchive cannot be loaded. */
 #ifndef PORTCULLIS_UNPACK_H
 #define PORTCULLIS_UNPACK_H
 #include <stddef.h>
