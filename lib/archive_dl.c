@@ -21,16 +21,16 @@ load(void)
 	 * stranger's archive.  Never closed: the process is short-lived. */
 	if ((h = dlopen(ARCHIVE_DL_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
 		e = dlerror();
-		log_warn(0, "unable to load libarchive (%s): every container "
-		    "is reported as not opened", e ? e : ARCHIVE_DL_SONAME);
+		log_warn(0, "unable to load libarchive (%s): mail with a "
+		    "container waits (tempfail)", e ? e : ARCHIVE_DL_SONAME);
 		return;
 	}
 	/* dlsym's void * to a function pointer: POSIX makes it valid */
 #define ARCHIVE_DL_SYM(f) \
 	if ((table.f = (__typeof__(table.f))dlsym(h, #f)) == NULL) { \
 		e = dlerror(); \
-		log_warn(0, "unable to load libarchive (%s): every container " \
-		    "is reported as not opened", e ? e : #f); \
+		log_warn(0, "unable to load libarchive (%s): mail with a " \
+		    "container waits (tempfail)", e ? e : #f); \
 		return; \
 	}
 	ARCHIVE_DL_FUNCS(ARCHIVE_DL_SYM)
