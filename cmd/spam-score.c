@@ -36,12 +36,12 @@ static struct tool T;
 /* Everything from the control directory and the rules.  0, or -1 after
  * logging why. */
 static int
-load(int want_bayes)
+load(int want_bayes, int eager)
 {
 	char err[5200];
 	int r;
 
-	if (score_conf_load(&T.c, err, sizeof err) == -1) {
+	if (score_conf_load(&T.c, eager, err, sizeof err) == -1) {
 		log_fatal(0, "%s", err);
 		return -1;
 	}
@@ -63,7 +63,7 @@ static int
 init(struct checker_ctx *ctx)
 {
 	ctx->tool = &T;
-	return load(1);
+	return load(1, 0);
 }
 
 /* "Yes, score=7.1 required=5.0 tests=A,B" folded at commas. */
@@ -143,6 +143,15 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 	if (T.bayes_on && score_set_uses_bayes(&T.c.set[d]))
 		bayes = score_bayes_prob(&T.bayes, &sm);
 	if (score_eval(&T.c.set[d], &sm, bayes, &res) == -1) {
+		/* a regex is compiled when a message first needs it: one
+		 * that does not compile fails this message as a rule file
+		 * that does not parse fails them all (--lint finds it) */
+		if (errno == EINVAL && T.c.set[d].err[0]) {
+			log_fatal(0, "%s line %u: %s", T.c.path[d],
+			    T.c.set[d].errline, T.c.set[d].err);
+			verdict_set(r, VERDICT_TEMPFAIL, "4.3.0",
+			    "a spam rule has a mistake");
+		}
 		score_msg_free(&sm);
 		return -1;
 	}
@@ -246,7 +255,7 @@ lint(int argc, char **argv)
 			return EXIT_TEMP;
 		}
 	}
-	if (load(1) == -1)
+	if (load(1, 1) == -1)
 		return EXIT_TEMP;
 	for (d = 0; d < 2; d++) {
 		const struct score_set *s = &T.c.set[d];
@@ -344,7 +353,7 @@ learn(int argc, char **argv)
 			return EXIT_TEMP;
 		}
 	}
-	if (load(0) == -1 || ctl_databytes(&db, &max) == -1 ||
+	if (load(0, 1) == -1 || ctl_databytes(&db, &max) == -1 ||
 	    ctl_hdr_limits(&hl) == -1) {
 		if (errno)
 			log_fatal(errno, "unable to read the control files");

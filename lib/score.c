@@ -33,6 +33,7 @@ static void
 rule_free(struct score_rule *r)
 {
 	free(r->field);
+	free(r->pat);
 	score_re_free(r->re);
 	free(r->rpn);
 	free(r->num);
@@ -49,18 +50,57 @@ score_set_free(struct score_set *s)
 		rule_free(&s->r[i]);
 	free(s->r);
 	free(s->order);
+	free(s->ht);
 	score_ac_free(&s->ac);
 	memset(s, 0, sizeof *s);
+}
+
+/* Rule names are looked up for every line (defined twice?) and every
+ * meta operand: a hash table of indexes, FNV-1a. */
+static uint32_t
+name_hash(const char *n)
+{
+	uint32_t h = 2166136261u;
+
+	while (*n)
+		h = (h ^ (unsigned char)*n++) * 16777619u;
+	return h;
+}
+
+/* Room in the table for one more name.  0, or -1. */
+static int
+ht_grow(struct score_set *s)
+{
+	uint32_t *nt;
+	size_t nc, i, k;
+
+	if ((s->n + 1) * 2 <= s->hcap)
+		return 0;
+	nc = s->hcap ? s->hcap * 2 : 256;
+	if ((nt = calloc(nc, sizeof *nt)) == NULL)
+		return -1;
+	for (i = 0; i < s->n; i++) {
+		for (k = name_hash(s->r[i].name) & (nc - 1); nt[k]; k = (k + 1) & (nc - 1))
+			;
+		nt[k] = (uint32_t)i + 1;
+	}
+	free(s->ht);
+	s->ht = nt;
+	s->hcap = nc;
+	return 0;
 }
 
 long
 score_set_find(const struct score_set *s, const char *name)
 {
-	size_t i;
+	size_t k;
 
-	for (i = 0; i < s->n; i++)
-		if (strcmp(s->r[i].name, name) == 0)
-			return (long)i;
+	if (s->hcap == 0)
+		return -1;
+	for (k = name_hash(name) & (s->hcap - 1); s->ht[k];
+	    k = (k + 1) & (s->hcap - 1))
+		if (strcmp(s->r[s->ht[k] - 1].name, name) == 0)
+			return (long)s->ht[k] - 1;
 	return -1;
 }
 
@@ -135,7 +175,42 @@ last_word(const char *s, size_t *n)
 	return s + b;
 }
 
-/* Compile "/re/flags" (s[0..n)) into r, with %orgname% replaced. */
+/* Compile r's regex, kept in r->pat: 0, or -1 with the reason in err. */
+static int
+rule_compile(struct score_rule *r, char *err, size_t es)
+{
+	char e[300];
+
+	if ((r->re = score_re_compile(r->pat, r->reflags, e, sizeof e)) != NULL)
+		return 0;
+	if (errno == EINVAL)
+		snprintf(err, es, "%s: bad regex: %s", r->name, e);
+	else
+		snprintf(err, es, "%s: %s", r->name, strerror(errno));
+	return -1;
+}
+
+/* r's prefilter literals into the set's automaton.  0, or -1. */
+static int
+rule_literals(struct score_set *set, struct score_rule *r)
+{
+	struct score_litset ls;
+	size_t k;
+
+	r->nlit = 0;
+	if (score_literals(r->pat + (r->dot ? 4 : 0), r->ext, &ls) == 0)
+		return 0;
+	for (k = 0; k < ls.n; k++)
+		if ((r->lit[k] = score_ac_add(&set->ac, ls.lit[k],
+		    strlen(ls.lit[k]))) < 0)
+			return -1;
+	r->nlit = ls.n;
+	set->prefiltered++;
+	return 0;
+}
+
+/* Read "/re/flags" (s[0..n)) into r, with %orgname% replaced; compiled
+ * now when the set is eager, else when it first runs. */
 static int
 compile_re(struct score_set *set, struct score_rule *r, const char *s,
     size_t n, char *err, size_t es)
@@ -144,8 +219,6 @@ compile_re(struct score_set *set, struct score_rule *r, const char *s,
 	const char *close;
 	unsigned fl = 0;
 	int ext = 0, dot = 0, rc = -1;
-	struct score_litset ls;
-	char e[300];
 	size_t i, k;
 
 	while (n > 0 && (*s == ' ' || *s == '\t'))
@@ -200,24 +273,18 @@ compile_re(struct score_set *set, struct score_rule *r, const char *s,
 	if (buf_grow(&pat, 1) == -1)
 		goto out;
 	pat.p[pat.len] = '\0';
-	if ((r->re = score_re_compile(pat.p, fl, e, sizeof e)) == NULL) {
-		if (errno == EINVAL)
-			snprintf(err, es, "%s: bad regex: %s", r->name, e);
-		else
-			snprintf(err, es, "%s: %s", r->name, strerror(errno));
-		goto out;
-	}
-	r->nlit = 0;
-	if (r->kind != SCORE_HEADER &&
-	    score_literals(pat.p + (dot ? 4 : 0), ext, &ls) > 0) {
-		for (k = 0; k < ls.n; k++)
-			if ((r->lit[k] = score_ac_add(&set->ac, ls.lit[k],
-			    strlen(ls.lit[k]))) < 0) {
-				snprintf(err, es, "%s: out of memory", r->name);
-				goto out;
-			}
-		r->nlit = ls.n;
-		set->prefiltered++;
+	r->pat = pat.p;
+	r->reflags = fl;
+	r->ext = (unsigned char)ext;
+	r->dot = (unsigned char)dot;
+	pat = (struct buf)BUF_INIT;
+	if (set->eager) {
+		if (rule_compile(r, err, es) == -1)
+			goto out;
+		if (rule_literals(set, r) == -1) {
+			snprintf(err, es, "%s: out of memory", r->name);
+			goto out;
+		}
 	}
 	rc = 0;
 out:
@@ -411,6 +478,11 @@ score_set_line(struct score_set *s, const char *line, unsigned lineno,
 		}
 		break;
 	}
+	if (ht_grow(s) == -1) {
+		rule_free(&r);
+		snprintf(err, es, "out of memory");
+		return -1;
+	}
 	if (s->n == s->cap) {
 		size_t nc = s->cap ? s->cap * 2 : 64;
 		struct score_rule *nr = reallocarray(s->r, nc, sizeof *nr);
@@ -422,7 +494,11 @@ score_set_line(struct score_set *s, const char *line, unsigned lineno,
 		s->r = nr;
 		s->cap = nc;
 	}
-	s->r[s->n++] = r;
+	s->r[s->n] = r;
+	for (k = name_hash(r.name) & (s->hcap - 1); s->ht[k]; k = (k + 1) & (s->hcap - 1))
+		;
+	s->ht[k] = (uint32_t)s->n + 1;
+	s->n++;
 	return 0;
 }
 
@@ -591,6 +667,31 @@ visit(struct score_set *s, size_t i, unsigned char *mark, size_t *no,
 	return 0;
 }
 
+/* The prefilter: every regex rule's literals into the automaton, which
+ * texts need a scan, the automaton built.  0, or -1 when out of memory. */
+static int
+prepare(struct score_set *s)
+{
+	size_t i;
+
+	if (s->prepared)
+		return 0;
+	for (i = 0; i < s->n; i++) {
+		struct score_rule *r = &s->r[i];
+		if (r->kind > SCORE_FULL || r->pat == NULL)
+			continue;
+		if (!s->eager && rule_literals(s, r) == -1)
+			return -1;
+		if (r->nlit == 0)
+			continue;
+		s->scan[r->kind == SCORE_HEADER ? 4 : r->kind - SCORE_BODY] = 1;
+	}
+	if (score_ac_build(&s->ac) == -1)
+		return -1;
+	s->prepared = 1;
+	return 0;
+}
+
 /* After the last line: compile the metas, order the rules, build the
  * prefilter.  0, or -1 with the reason in err. */
 int
@@ -616,12 +717,7 @@ score_set_finish(struct score_set *s, char *err, size_t es)
 			return -1;
 		}
 	free(mark);
-	memset(s->scan, 0, sizeof s->scan);
-	for (i = 0; i < s->n; i++)
-		if (s->r[i].nlit && s->r[i].kind >= SCORE_BODY &&
-		    s->r[i].kind <= SCORE_FULL)
-			s->scan[s->r[i].kind - SCORE_BODY] = 1;
-	if (score_ac_build(&s->ac) == -1) {
+	if (s->eager && prepare(s) == -1) {
 		snprintf(err, es, "out of memory");
 		return -1;
 	}
@@ -629,15 +725,27 @@ score_set_finish(struct score_set *s, char *err, size_t es)
 	return 0;
 }
 
-/* Run r's regex over s[0..n); 1 hit, 0 not; a match limit counts as no
- * hit and is remembered. */
+/* Run r's regex over t[0..n); 1 hit, 0 not; a match limit counts as no
+ * hit and is remembered.  A regex not compiled yet is compiled now; when
+ * that fails the rule does not hit, res->error is set and the set's err
+ * and errline say why. */
 static int
-rmatch(struct score_rule *r, const char *s, size_t n, struct score_result *res)
+rmatch(struct score_set *s, struct score_rule *r, const char *t, size_t n,
+    struct score_result *res)
 {
 	int m;
 
+	if (r->re == NULL) {
+		if (r->pat == NULL || rule_compile(r, s->err, sizeof s->err) == -1) {
+			if (r->pat == NULL)
+				snprintf(s->err, sizeof s->err, "%s: no regex", r->name);
+			s->errline = r->lineno;
+			res->error = errno == ENOMEM ? ENOMEM : EINVAL;
+			return 0;
+		}
+	}
 	res->regex_run++;
-	m = score_re_match(r->re, s ? s : "", n);
+	m = score_re_match(r->re, t ? t : "", n, s->epoch);
 	if (m == -1)
 		res->limited = 1;
 	return m == 1;
@@ -646,20 +754,20 @@ rmatch(struct score_rule *r, const char *s, size_t n, struct score_result *res)
 /* A header rule: every field of its name (or the whole decoded header
  * section for ALL), each matched alone. */
 static int
-header_hit(struct score_rule *r, const struct score_msg *sm,
-    struct score_result *res)
+header_hit(struct score_set *s, struct score_rule *r,
+    const struct score_msg *sm, struct score_result *res)
 {
 	const char *p = sm->hdrs.p, *e = p + sm->hdrs.len;
 	size_t fl = strlen(r->field);
 
 	if (strcmp(r->field, "ALL") == 0)
-		return rmatch(r, p, sm->hdrs.len, res);
+		return rmatch(s, r, p, sm->hdrs.len, res);
 	while (p && p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
 		const char *end = nl ? nl : e;
 		if ((size_t)(end - p) >= fl + 2 && strncasecmp(p, r->field, fl) == 0 &&
 		    p[fl] == ':' && p[fl + 1] == ' ' &&
-		    rmatch(r, p + fl + 2, (size_t)(end - p) - fl - 2, res))
+		    rmatch(s, r, p + fl + 2, (size_t)(end - p) - fl - 2, res))
 			return 1;
 		p = end + 1;
 	}
@@ -667,7 +775,7 @@ header_hit(struct score_rule *r, const struct score_msg *sm,
 }
 
 static int
-uri_hit(struct score_rule *r, const struct score_msg *sm,
+uri_hit(struct score_set *s, struct score_rule *r, const struct score_msg *sm,
     struct score_result *res)
 {
 	const char *p = sm->uris.p, *e = p + sm->uris.len;
@@ -675,7 +783,7 @@ uri_hit(struct score_rule *r, const struct score_msg *sm,
 	while (p && p < e) {
 		const char *nl = memchr(p, '\n', (size_t)(e - p));
 		const char *end = nl ? nl : e;
-		if (rmatch(r, p, (size_t)(end - p), res))
+		if (rmatch(s, r, p, (size_t)(end - p), res))
 			return 1;
 		p = end + 1;
 	}
@@ -743,22 +851,30 @@ maybe(const struct score_rule *r, const unsigned char *found)
 }
 
 /* Score one message: every rule in order, metas last.  bayes is the
- * Bayes probability, or negative when there is none.  0, or -1 when out
- * of memory. */
+ * Bayes probability, or negative when there is none.  0, or -1 with
+ * errno: ENOMEM, or EINVAL when a rule's regex needed on this message
+ * does not compile (the set's err and errline say which; the other
+ * rules still ran, but the result is not kept). */
 int
 score_eval(struct score_set *s, struct score_msg *sm, double bayes,
     struct score_result *res)
 {
 	unsigned char *found;
-	size_t i, nl = s->ac.nlit ? s->ac.nlit : 1;
+	size_t i, nl;
 	const struct msg *m = sm->m;
 
 	memset(res, 0, sizeof *res);
 	res->bayes = bayes;
+	if (prepare(s) == -1)
+		return -1;
+	nl = s->ac.nlit ? s->ac.nlit : 1;
+	s->epoch++;
+	s->err[0] = '\0';
+	s->errline = 0;
 	if ((res->hit = calloc(s->n + 1, 1)) == NULL)
 		return -1;
 	res->n = s->n;
-	if ((found = calloc(4, nl)) == NULL) {
+	if ((found = calloc(5, nl)) == NULL) {
 		score_result_free(res);
 		return -1;
 	}
@@ -771,6 +887,8 @@ score_eval(struct score_set *s, struct score_msg *sm, double bayes,
 		score_ac_scan(&s->ac, sm->uris.p, sm->uris.len, found + 2 * nl);
 	if (m && s->scan[3])
 		score_ac_scan(&s->ac, m->raw.p, m->raw.len, found + 3 * nl);
+	if (s->scan[4])
+		score_ac_scan(&s->ac, sm->hdrs.p, sm->hdrs.len, found + 4 * nl);
 	for (i = 0; i < s->n; i++) {
 		struct score_rule *r = &s->r[s->order[i]];
 		int h = 0;
@@ -779,23 +897,23 @@ score_eval(struct score_set *s, struct score_msg *sm, double bayes,
 			continue;
 		switch (r->kind) {
 		case SCORE_HEADER:
-			h = header_hit(r, sm, res);
+			h = maybe(r, found + 4 * nl) && header_hit(s, r, sm, res);
 			break;
 		case SCORE_BODY:
 			h = maybe(r, found) &&
-			    rmatch(r, sm->text.p, sm->text.len, res);
+			    rmatch(s, r, sm->text.p, sm->text.len, res);
 			break;
 		case SCORE_RAWBODY:
 			h = maybe(r, found + nl) &&
-			    rmatch(r, sm->raw.p, sm->raw.len, res);
+			    rmatch(s, r, sm->raw.p, sm->raw.len, res);
 			break;
 		case SCORE_URI:
 			h = maybe(r, found + 2 * nl) &&
-			    uri_hit(r, sm, res);
+			    uri_hit(s, r, sm, res);
 			break;
 		case SCORE_FULL:
 			h = m && maybe(r, found + 3 * nl) &&
-			    rmatch(r, m->raw.p, m->raw.len, res);
+			    rmatch(s, r, m->raw.p, m->raw.len, res);
 			break;
 		case SCORE_TEST:
 			h = score_test_run(r->test, r->arg, sm) == 1;
@@ -814,6 +932,12 @@ score_eval(struct score_set *s, struct score_msg *sm, double bayes,
 		}
 	}
 	free(found);
+	if (res->error) {
+		int e = res->error;
+		score_result_free(res);
+		errno = e;
+		return -1;
+	}
 	return 0;
 }
 

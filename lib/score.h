@@ -4,12 +4,23 @@
  * probability bands; meta rules combining the others.  Each regex rule's
  * longest required literal goes into one multi-pattern automaton
  * (score_ac.h), so that one pass over each text tells which regexes can
- * match at all, and PCRE2 runs only for those.  Rule files are the
+ * match at all, and PCRE2 runs only for those.
+ *
+ * A process is started for each message, so a set does at start only
+ * what every message needs: the lines are parsed and checked, but a
+ * regex is compiled when it first has to run (most never do on a given
+ * message), and the literals and the automaton are made when the set
+ * first scores a message (the gateway's process scores with one of its
+ * two sets).  A set marked eager (--lint, tests) compiles each regex as
+ * its line is read, so that a bad one is an error of that line; a lazy
+ * set reports it when the rule first runs: score_eval fails with EINVAL
+ * and the set's err and errline say which rule.  Rule files are the
  * administrator's; messages are strangers'.  Library code: never prints,
  * never exits. */
 #ifndef PORTCULLIS_SCORE_H
 #define PORTCULLIS_SCORE_H
 #include <stddef.h>
+#include <stdint.h>
 #include "buf.h"
 #include "score_ac.h"
 #include "score_msg.h"
@@ -31,7 +42,10 @@ struct score_rule {
 	double          score;
 	unsigned        lineno;
 	char           *field;     /* header: the field name, or "ALL" */
-	struct score_re *re;
+	char           *pat;       /* the regex, %orgname% and flags applied */
+	unsigned        reflags;   /* RE_ICASE, RE_MULTILINE */
+	unsigned char   ext, dot;  /* the x and s flags ((?x), (?s) in pat) */
+	struct score_re *re;       /* NULL until compiled */
 	long            lit[SCORE_LIT_SET]; /* prefilter literal ids */
 	size_t          nlit;      /* 0: no prefilter, the regex always runs */
 	int             test;      /* SCORE_TEST: which built-in */
@@ -50,10 +64,18 @@ struct score_set {
 	size_t            *order;  /* evaluation order: metas after what they use */
 	struct score_ac    ac;
 	int                ready;  /* score_set_finish done */
+	int                eager;  /* compile each regex as its line is read */
+	int                prepared;      /* literals and automaton made */
+	unsigned long      epoch;         /* messages scored */
+	uint32_t          *ht;            /* names: index + 1, open addressing */
+	size_t             hcap;
+	char               err[320];      /* a regex that failed to compile */
+	unsigned           errline;       /* at score_eval: its line */
 	char               orgname[128];  /* %orgname% in patterns */
 	size_t             lines;
 	size_t             prefiltered;   /* regex rules with a literal */
-	unsigned char      scan[4];       /* body, rawbody, uri, full: any literal */
+	unsigned char      scan[5];       /* body, rawbody, uri, full, header:
+					   * any literal */
 };
 
 /* What one message scored. */
@@ -64,6 +86,7 @@ struct score_result {
 	size_t         n;
 	size_t         regex_run; /* regexes run (the rest were filtered out) */
 	int            limited;   /* a regex reached its match limit */
+	int            error;     /* a regex did not compile (set's err) */
 };
 
 void score_set_init(struct score_set *);

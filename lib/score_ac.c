@@ -75,7 +75,7 @@ score_ac_add(struct score_ac *a, const char *s, size_t n)
 		l[i] = (char)tolower((unsigned char)s[i]);
 	l[n] = '\0';
 	for (i = 0; i < a->nlit; i++)
-		if (strlen(a->lit[i]) == n && memcmp(a->lit[i], l, n) == 0) {
+		if (a->lit[i][0] == l[0] && strcmp(a->lit[i], l) == 0) {
 			free(l);
 			return (long)i;
 		}
@@ -121,6 +121,24 @@ score_ac_build(struct score_ac *a)
 	classes(a);
 	nc = a->ncls;
 	a->nstates = 0;
+	/* the trie has at most one state per literal byte and the root:
+	 * the table is allocated once, never copied as it grows (a process
+	 * per message pays for every page it touches) */
+	for (i = 0, k = 1; i < a->nlit && k < INT32_MAX / 256; i++)
+		k += strlen(a->lit[i]);
+	if (k > a->cap && k < INT32_MAX / 256) {
+		int32_t *d, *o, *l;
+		if ((d = reallocarray(a->delta, k * nc, sizeof *d)) == NULL)
+			return -1;
+		a->delta = d;
+		if ((o = reallocarray(a->out, k, sizeof *o)) == NULL)
+			return -1;
+		a->out = o;
+		if ((l = reallocarray(a->link, k, sizeof *l)) == NULL)
+			return -1;
+		a->link = l;
+		a->cap = k;
+	}
 	if (new_state(a) == -1)
 		return -1;
 	for (i = 0; i < a->nlit; i++) {

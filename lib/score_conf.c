@@ -125,7 +125,8 @@ score_conf_notice(const struct score_conf *c, const char *name)
 
 /* One rule file into set d (0 in, 1 out).  0, or -1 with err. */
 static int
-rules(struct score_conf *c, int d, const char *name, char *err, size_t es)
+rules(struct score_conf *c, int d, const char *name, int eager, char *err,
+    size_t es)
 {
 	struct score_set *s = &c->set[d];
 	struct ctl_list l;
@@ -134,6 +135,7 @@ rules(struct score_conf *c, int d, const char *name, char *err, size_t es)
 	int r;
 
 	score_set_init(s);
+	s->eager = eager;
 	if (ctl_string("orgname", "", s->orgname, sizeof s->orgname) == -1) {
 		snprintf(err, es, "unable to read %s/orgname: %s", ctl_dir(),
 		    strerror(errno));
@@ -166,14 +168,14 @@ rules(struct score_conf *c, int d, const char *name, char *err, size_t es)
 
 /* Read it all into c.  0, or -1 with the reason in err. */
 int
-score_conf_load(struct score_conf *c, char *err, size_t es)
+score_conf_load(struct score_conf *c, int eager, char *err, size_t es)
 {
 	memset(c, 0, sizeof *c);
 	score_set_init(&c->set[0]);
 	score_set_init(&c->set[1]);
 	if (thresholds(c, err, es) == -1 ||
-	    rules(c, 0, SCORE_RULES_IN, err, es) == -1 ||
-	    rules(c, 1, SCORE_RULES_OUT, err, es) == -1)
+	    rules(c, 0, SCORE_RULES_IN, eager, err, es) == -1 ||
+	    rules(c, 1, SCORE_RULES_OUT, eager, err, es) == -1)
 		return -1;
 	if (ctl_string("spamsubject", "", c->subject, sizeof c->subject) == -1 ||
 	    ctl_string("bayesdb", "", c->dbpath, sizeof c->dbpath) == -1 ||

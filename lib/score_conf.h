@@ -33,7 +33,10 @@ struct score_conf {
 	size_t               nnotices;
 };
 
-int  score_conf_load(struct score_conf *, char *err, size_t errsize);
+/* eager: compile every regex now (--lint), so that a bad one is an error
+ * here; else each is compiled when a message first needs it (score.h). */
+int  score_conf_load(struct score_conf *, int eager, char *err,
+	size_t errsize);
 const struct score_notice *score_conf_notice(const struct score_conf *,
 	const char *name);
 void score_conf_free(struct score_conf *);

@@ -10,24 +10,65 @@
 #include "re.h"
 #include "score_re.h"
 
-/* A pattern run this many times in one process is worth its JIT. */
+/* A pattern run on this many messages in one process is worth its JIT;
+ * runs within one message (a header rule over each field, a uri rule over
+ * each link) count once, so that a process started for one message never
+ * pays for JIT. */
 #define JIT_AFTER 2
 
 struct score_re {
 	pcre2_code          *code;
-	pcre2_match_data    *md;
-	pcre2_match_context *mctx;
-	unsigned             runs;
+	unsigned             runs;  /* messages it ran on */
+	unsigned long        epoch; /* the message it last ran on */
 	int                  jit;   /* 1 compiled, -1 refused, 0 not yet */
 };
+
+/* One match data and one match context for every pattern: a rule only
+ * asks whether it matches (one ovector pair is enough: a match returns
+ * 0 then), and the interpreter's frame heap, kept in the match data, is
+ * allocated once rather than once per rule; the process runs one match
+ * at a time.  Counted, so that the last pattern freed frees them. */
+static pcre2_match_data    *md;
+static pcre2_match_context *mctx;
+static size_t               users;
+
+static void
+shared_release(void)
+{
+	if (users > 0 && --users == 0) {
+		pcre2_match_data_free(md);
+		pcre2_match_context_free(mctx);
+		md = NULL;
+		mctx = NULL;
+	}
+}
+
+static int
+shared_get(void)
+{
+	if (users == 0) {
+		md = pcre2_match_data_create(1, NULL);
+		mctx = pcre2_match_context_create(NULL);
+		if (md == NULL || mctx == NULL) {
+			pcre2_match_data_free(md);
+			pcre2_match_context_free(mctx);
+			md = NULL;
+			mctx = NULL;
+			return -1;
+		}
+		pcre2_set_match_limit(mctx, RE_MATCH_LIMIT);
+	}
+	users++;
+	return 0;
+}
 
 void
 score_re_free(struct score_re *r)
 {
 	if (r == NULL)
 		return;
-	pcre2_match_data_free(r->md);
-	pcre2_match_context_free(r->mctx);
+	if (r->code != NULL)
+		shared_release();
 	pcre2_code_free(r->code);
 	free(r);
 }
@@ -63,33 +104,37 @@ score_re_compile(const char *pattern, unsigned flags, char *err, size_t es)
 		errno = EINVAL;
 		return NULL;
 	}
-	r->md = pcre2_match_data_create_from_pattern(r->code, NULL);
-	r->mctx = pcre2_match_context_create(NULL);
-	if (r->md == NULL || r->mctx == NULL) {
-		score_re_free(r);
+	if (shared_get() == -1) {
+		pcre2_code_free(r->code);
+		free(r);
 		errno = ENOMEM;
 		return NULL;
 	}
-	pcre2_set_match_limit(r->mctx, RE_MATCH_LIMIT);
 	return r;
 }
 
-/* Match s[0..n): 1, 0, or -1 with errno ERANGE when a limit stopped it
+/* Match s[0..n), a text of message number epoch (a new number for each
+ * message scored): 1, 0, or -1 with errno ERANGE when a limit stopped it
  * (the caller counts that as no hit), EINVAL for anything else. */
 int
-score_re_match(struct score_re *r, const char *s, size_t n)
+score_re_match(struct score_re *r, const char *s, size_t n,
+    unsigned long epoch)
 {
 	int rc;
 
+	if (epoch != r->epoch) {
+		r->epoch = epoch;
+		r->runs++;
+	}
+
 	/* JIT is an optimisation: a library without it, or a CPU or a
 	 * sandbox that refuses executable memory, keeps the interpreter */
-	if (r->jit == 0 && ++r->runs >= JIT_AFTER)
+	if (r->jit == 0 && r->runs >= JIT_AFTER)
 		r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0 ? 1 : -1;
-	rc = pcre2_match(r->code, (PCRE2_SPTR)(s ? s : ""), n, 0, 0, r->md,
-	    r->mctx);
+	rc = pcre2_match(r->code, (PCRE2_SPTR)(s ? s : ""), n, 0, 0, md, mctx);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
-	if (rc < 0) {
+	if (rc < 0) {	/* 0: a match, its groups left out of the ovector */
 		errno = rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
 		    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ?
 		    ERANGE : EINVAL;

@@ -155,7 +155,7 @@ unlike '__ rules are not in tests=' 'tests=.*__A'
 run spam-score --lint
 is_exit '--lint on good rules exits 0' 0
 like    'it counts the rules' 'spam: 14 rules: 2 header, 4 body, 1 rawbody, 1 uri, 1 full, 2 test, 1 bayes, 2 meta'
-like    'the prefilter' '7 of 9 regexes prefiltered'
+like    'the prefilter (header rules too)' '9 of 9 regexes prefiltered'
 like    'Bayes off' 'Bayes: off'
 
 lint_bad() {	# lint_bad NAME LINE REGEX
@@ -167,6 +167,20 @@ lint_bad() {	# lint_bad NAME LINE REGEX
 	is_exit "scoring with $1 is 111" 111
 }
 lint_bad 'a bad regex' 'body BAD /(unclosed/ 1' 'spam line 2: BAD: bad regex: missing closing parenthesis'
+err_like 'scoring: the bad regex is logged with its file and line' 'spam line 2: BAD: bad regex: missing closing parenthesis'
+like    'scoring: the message is tempfailed' '^spam-score tempfail 4\.3\.0 '
+# a regex is compiled when a message first needs it: one whose literal
+# is not in the message is not compiled, so only --lint finds it
+printf '%s\n' 'body OK /fine/ 1' 'body BAD /zyxwvu(/ 1' >"$PORTCULLIS_CONTROL/spam"
+run $IN <"$d/ham-reply.eml"
+is_exit 'a bad regex the prefilter rules out: the message passes' 0
+run $IN "$d/ham-reply.eml" "$d/ham-reply.eml"
+is_exit 'batch without that literal: exit 0' 0
+printf 'Subject: zyxwvu\n\nzyxwvu\n' >"$tmp/zyx.eml"
+run $IN "$d/ham-reply.eml" "$tmp/zyx.eml"
+is_exit 'batch: the message that needs it is tempfailed, exit 111' 111
+like    'batch: the other is scored' "^$d/ham-reply\\.eml: spam-score pass "
+err_like 'batch: the bad rule is named with its line' 'spam line 2: BAD: bad regex'
 lint_bad 'a missing score' 'body BAD /x/' 'line 2: BAD: the last word must be the score'
 lint_bad 'an unknown type' 'bodyx BAD /x/ 1' "line 2: unknown rule type 'bodyx'"
 lint_bad 'a duplicate name' 'body OK /x/ 1' 'line 2: OK: defined twice'

@@ -2,6 +2,7 @@
  * Aho-Corasick prefilter, HTML rendering, character references, link
  * hosts, text normalisation, rule lines (good and bad), meta expressions,
  * and whole messages scored by a small rule set. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -247,6 +248,7 @@ main(void)
 	{
 		struct score_set s;
 		score_set_init(&s);
+		s.eager = 1;   /* as --lint: a bad regex is an error of its line */
 		for (i = 0; i < sizeof lines / sizeof lines[0]; i++) {
 			int r = score_set_line(&s, lines[i].line, (unsigned)i + 1, err,
 			    sizeof err);
@@ -314,7 +316,40 @@ main(void)
 		tap_is(t.p, "S_BODY,S_FULL,S_HTML,S_IP,S_META,S_NOID,S_RAW,S_SUBJ,S_URI",
 		    "the tests, sorted");
 		tap_ok(res.regex_run < 8, "the prefilter skipped the regex of S_MISS");
+		tap_ok(s.r[score_set_find(&s, "S_MISS")].re == NULL,
+		    "  and never compiled it");
+		tap_ok(s.r[score_set_find(&s, "S_BODY")].re != NULL,
+		    "a regex is compiled when it first runs");
 		buf_free(&t);
+		score_result_free(&res);
+		score_set_free(&s);
+	}
+
+	{
+		/* lazy (the default): a bad regex is found when it first has
+		 * to run, and fails that message with its line */
+		struct score_set s;
+		struct score_result res;
+		score_set_init(&s);
+		tap_ok(score_set_line(&s, "body OK /cheap/ 1", 1, err, sizeof err) == 0 &&
+		    score_set_line(&s, "header HBAD Subject /unseen(/ 1", 2, err,
+		    sizeof err) == 0 &&
+		    score_set_line(&s, "body BAD /(cheap/ 1", 3, err, sizeof err) == 0,
+		    "a lazy set takes a bad regex at its line");
+		tap_ok(score_set_finish(&s, err, sizeof err) == 0, "  and finishes");
+		errno = 0;
+		tap_ok(scored(&s, spam_msg, &res) == -1 && errno == EINVAL,
+		    "scoring a message that needs it fails with EINVAL");
+		tap_is(s.err, "BAD: bad regex: missing closing parenthesis at offset 6",
+		    "  the reason");
+		tap_is_long(s.errline, 3, "  its line");
+		score_set_free(&s);
+		score_set_init(&s);
+		score_set_line(&s, "body OK /cheap/ 1", 1, err, sizeof err);
+		score_set_line(&s, "body BAD /not here(/ 1", 2, err, sizeof err);
+		score_set_finish(&s, err, sizeof err);
+		tap_ok(scored(&s, spam_msg, &res) == 0 && res.score == 1,
+		    "a bad regex the prefilter rules out is not compiled");
 		score_result_free(&res);
 		score_set_free(&s);
 	}
