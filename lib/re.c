@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "re.h"
+#include "re_pcre2.h"
 
 struct re {
 	pcre2_code          *code;
@@ -28,28 +29,24 @@ re_free(struct re *r)
 	free(r);
 }
 
-/* Compile pattern with RE_* flags.  Returns the pattern, or NULL with
- * errno: EINVAL when it does not compile (err then holds PCRE2's reason
- * and the offset, "missing closing parenthesis at offset 4"), ENOMEM. */
-struct re *
-re_compile(const char *pattern, unsigned flags, char *err, size_t errsize)
+pcre2_code *
+re_pcre2_compile(const char *pattern, unsigned flags, char *err,
+    size_t errsize)
 {
 	uint32_t opt = 0;
 	PCRE2_SIZE eoff;
+	pcre2_code *code;
 	int ecode;
-	struct re *r;
 
 	if (err && errsize)
 		err[0] = '\0';
-	if ((r = calloc(1, sizeof *r)) == NULL)
-		return NULL;
 	if (flags & RE_ICASE)
 		opt |= PCRE2_CASELESS;
 	if (flags & RE_MULTILINE)
 		opt |= PCRE2_MULTILINE;
-	r->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opt,
+	code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opt,
 	    &ecode, &eoff, NULL);
-	if (r->code == NULL) {
+	if (code == NULL) {
 		if (err && errsize) {
 			PCRE2_UCHAR msg[256];
 			if (pcre2_get_error_message(ecode, msg, sizeof msg) < 0)
@@ -57,6 +54,38 @@ re_compile(const char *pattern, unsigned flags, char *err, size_t errsize)
 			snprintf(err, errsize, "%s at offset %zu", (char *)msg,
 			    (size_t)eoff);
 		}
+		errno = EINVAL;
+	}
+	return code;
+}
+
+int
+re_pcre2_result(int rc)
+{
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0) {	/* 0: a match whose groups did not fit the ovector */
+		errno = rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+		    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ?
+		    ERANGE : EINVAL;
+		return -1;
+	}
+	return 1;
+}
+
+/* Compile pattern with RE_* flags.  Returns the pattern, or NULL with
+ * errno: EINVAL when it does not compile (err then holds PCRE2's reason
+ * and the offset), ENOMEM. */
+struct re *
+re_compile(const char *pattern, unsigned flags, char *err, size_t errsize)
+{
+	struct re *r;
+
+	if (err && errsize)
+		err[0] = '\0';
+	if ((r = calloc(1, sizeof *r)) == NULL)
+		return NULL;
+	if ((r->code = re_pcre2_compile(pattern, flags, err, errsize)) == NULL) {
 		re_free(r);
 		errno = EINVAL;
 		return NULL;
@@ -91,14 +120,8 @@ re_match(struct re *r, const char *s, size_t n, size_t from, size_t *so,
 	}
 	rc = pcre2_match(r->code, (PCRE2_SPTR)(s ? s : ""), n, from, 0, r->md,
 	    r->mctx);
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
-	if (rc < 0) {
-		errno = rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-		    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ?
-		    ERANGE : EINVAL;
-		return -1;
-	}
+	if ((rc = re_pcre2_result(rc)) != 1)
+		return rc;
 	ov = pcre2_get_ovector_pointer(r->md);
 	if (so)
 		*so = ov[0];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 
 #include "re.h"
+#include "re_pcre2.h"
 #include "score_re.h"
 
 /* A pattern run on this many messages in one process is worth its JIT;
@@ -78,29 +79,14 @@ score_re_free(struct score_re *r)
 struct score_re *
 score_re_compile(const char *pattern, unsigned flags, char *err, size_t es)
 {
-	uint32_t opt = 0;
-	PCRE2_SIZE eoff;
-	int ecode;
 	struct score_re *r;
 
 	if (err && es)
 		err[0] = '\0';
 	if ((r = calloc(1, sizeof *r)) == NULL)
 		return NULL;
-	if (flags & RE_ICASE)
-		opt |= PCRE2_CASELESS;
-	if (flags & RE_MULTILINE)
-		opt |= PCRE2_MULTILINE;
-	r->code = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, opt,
-	    &ecode, &eoff, NULL);
-	if (r->code == NULL) {
-		if (err && es) {
-			PCRE2_UCHAR msg[256];
-			if (pcre2_get_error_message(ecode, msg, sizeof msg) < 0)
-				snprintf((char *)msg, sizeof msg, "error %d", ecode);
-			snprintf(err, es, "%s at offset %zu", (char *)msg, (size_t)eoff);
-		}
-		score_re_free(r);
+	if ((r->code = re_pcre2_compile(pattern, flags, err, es)) == NULL) {
+		free(r);
 		errno = EINVAL;
 		return NULL;
 	}
@@ -131,16 +117,9 @@ score_re_match(struct score_re *r, const char *s, size_t n,
 	 * sandbox that refuses executable memory, keeps the interpreter */
 	if (r->jit == 0 && r->runs >= JIT_AFTER)
 		r->jit = pcre2_jit_compile(r->code, PCRE2_JIT_COMPLETE) == 0 ? 1 : -1;
+	/* 0 from PCRE2: a match, its groups left out of the ovector */
 	rc = pcre2_match(r->code, (PCRE2_SPTR)(s ? s : ""), n, 0, 0, md, mctx);
-	if (rc == PCRE2_ERROR_NOMATCH)
-		return 0;
-	if (rc < 0) {	/* 0: a match, its groups left out of the ovector */
-		errno = rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-		    rc == PCRE2_ERROR_HEAPLIMIT || rc == PCRE2_ERROR_JIT_STACKLIMIT ?
-		    ERANGE : EINVAL;
-		return -1;
-	}
-	return 1;
+	return re_pcre2_result(rc);
 }
 
 /* Has this pattern been JIT-compiled (it runs on demand)? */
