@@ -46,52 +46,15 @@ for i in $(seq 50); do [ -s "$tmp/sinkport" ] && break; sleep 0.1; done
 # delivery agent.
 PATH=$PATH:/usr/sbin
 pport=$(free_port)
-mkdir -p "$pf" "$tmp/pfq" "$tmp/pfdata" "$tmp/pfmail"
-chown postfix "$tmp/pfdata" 2>/dev/null
+mkdir -p "$tmp/pfmail"
 chown 65534:65534 "$tmp/pfmail"
-cat >"$pf/main.cf" <<EOC
-compatibility_level = 3.6
-queue_directory = $tmp/pfq
-data_directory = $tmp/pfdata
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = mail.internal.ourco.test
-mydestination =
-mynetworks = 127.0.0.0/8
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-smtpd_recipient_restrictions = permit_mynetworks, reject
-virtual_mailbox_domains = internal.ourco.test
-virtual_mailbox_base = $tmp/pfmail
-virtual_mailbox_maps = static:box/
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-virtual_minimum_uid = 100
-maillog_file = $tmp/postfix.log
-maillog_file_prefixes = $tmp
-EOC
-cat >"$pf/master.cf" <<EOC
-127.0.0.1:$pport inet n - n - - smtpd
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-proxymap  unix - - n - - proxymap
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-virtual   unix - n n - - virtual
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOC
 have_pf=0
-command -v postfix >/dev/null 2>&1 && postfix -c "$pf" start >"$tmp/pfstart.log" 2>&1 && have_pf=1
+sh "$top/share/devel/postfix-instance.sh" "$tmp" "$pport" mail.internal.ourco.test \
+	'smtpd_recipient_restrictions = permit_mynetworks, reject' \
+	'virtual_mailbox_domains = internal.ourco.test' \
+	"virtual_mailbox_base = $tmp/pfmail" 'virtual_mailbox_maps = static:box/' \
+	'virtual_uid_maps = static:65534' 'virtual_gid_maps = static:65534' \
+	'virtual_minimum_uid = 100' 2>"$tmp/pfstart.err" && have_pf=1
 
 gport=$(free_port)
 control me gw.ourco.test

@@ -135,58 +135,17 @@ rss1=$(rss)
 
 # --- Postfix alone: smtpd, cleanup, qmgr, virtual into a maildir -------
 pport=$(freeport)
-mkdir -p "$pf" "$work/pfq" "$work/pfdata" "$work/pfmail"
-chown postfix "$work/pfdata"
+mkdir -p "$work/pfmail"
 chown 65534:65534 "$work/pfmail"
-cat >"$pf/main.cf" <<EOC
-compatibility_level = 3.6
-queue_directory = $work/pfq
-data_directory = $work/pfdata
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = bench.example
-mydestination =
-mynetworks = 127.0.0.0/8
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-smtpd_recipient_restrictions = permit_mynetworks, reject
-smtpd_client_connection_count_limit = 0
-smtpd_client_connection_rate_limit = 0
-default_process_limit = 200
-virtual_mailbox_domains = ourco.example
-virtual_mailbox_base = $work/pfmail
-virtual_mailbox_maps = static:bench/
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
-virtual_minimum_uid = 100
-maillog_file = $work/postfix.log
-maillog_file_prefixes = $work
-EOC
-cat >"$pf/master.cf" <<EOC
-127.0.0.1:$pport inet n - n - - smtpd
-pickup    unix n - n 60 1 pickup
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-virtual   unix - n n - - virtual
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOC
-if ! postfix -c "$pf" start >"$work/pfstart.log" 2>&1; then
-	echo "bench-flow: fatal: postfix did not start:" >&2
-	cat "$work/pfstart.log" "$work/postfix.log" >&2 2>/dev/null
+if ! sh "$top/share/devel/postfix-instance.sh" "$work" "$pport" bench.example \
+    'smtpd_recipient_restrictions = permit_mynetworks, reject' \
+    'smtpd_client_connection_count_limit = 0' \
+    'smtpd_client_connection_rate_limit = 0' 'default_process_limit = 200' \
+    'virtual_mailbox_domains = ourco.example' \
+    "virtual_mailbox_base = $work/pfmail" 'virtual_mailbox_maps = static:bench/' \
+    'virtual_uid_maps = static:65534' 'virtual_gid_maps = static:65534' \
+    'virtual_minimum_uid = 100'; then
+	echo "bench-flow: fatal: postfix did not start" >&2
 	exit 111
 fi
 sleep 0.5

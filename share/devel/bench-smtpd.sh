@@ -10,6 +10,7 @@
 # the peak memory of one session.  BENCH_MSGS messages per cell (400).
 set -u
 bin=$1
+top=$(cd "$(dirname "$0")/../.." && pwd)
 msgs=${BENCH_MSGS:-400}
 work=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-bench-smtpd.XXXXXX")
 chmod 755 "$work"
@@ -58,54 +59,12 @@ pids="$pids $!"
 
 # --- Postfix: a private instance, everything it accepts put on hold -------
 pport=$(freeport)
-mkdir -p "$pf"
-cat >"$pf/main.cf" <<EOC
-compatibility_level = 3.6
-queue_directory = $work/pfq
-data_directory = $work/pfdata
-meta_directory = /etc/postfix
-mail_owner = postfix
-setgid_group = postdrop
-myhostname = bench.example
-mydestination =
-relay_domains = ourco.example
-mynetworks = 127.0.0.0/8
-inet_interfaces = 127.0.0.1
-inet_protocols = ipv4
-smtpd_recipient_restrictions = check_client_access static:HOLD, permit_mynetworks, reject
-smtpd_client_connection_count_limit = 0
-smtpd_client_connection_rate_limit = 0
-default_process_limit = 200
-maillog_file = $work/postfix.log
-maillog_file_prefixes = $work
-EOC
-cat >"$pf/master.cf" <<EOC
-127.0.0.1:$pport inet n - n - - smtpd
-pickup    unix n - n 60 1 pickup
-cleanup   unix n - n - 0 cleanup
-qmgr      unix n - n 300 1 qmgr
-rewrite   unix - - n - - trivial-rewrite
-bounce    unix - - n - 0 bounce
-defer     unix - - n - 0 bounce
-trace     unix - - n - 0 bounce
-verify    unix - - n - 1 verify
-flush     unix n - n 1000? 0 flush
-proxymap  unix - - n - - proxymap
-showq     unix n - n - - showq
-error     unix - - n - - error
-retry     unix - - n - - error
-discard   unix - - n - - discard
-anvil     unix - - n - 1 anvil
-scache    unix - - n - 1 scache
-postlog   unix-dgram n - n - 1 postlogd
-EOC
-mkdir -p "$work/pfq" "$work/pfdata"
-chown postfix "$work/pfdata"
-postfix -c "$pf" check >"$work/pfcheck.log" 2>&1 || cat "$work/pfcheck.log" >&2
-if ! postfix -c "$pf" start >"$work/pfstart.log" 2>&1; then
-	cat "$work/postfix.log" >>"$work/pfstart.log" 2>/dev/null
-	echo "bench: fatal: postfix did not start:" >&2
-	cat "$work/pfstart.log" >&2
+if ! sh "$top/share/devel/postfix-instance.sh" "$work" "$pport" bench.example \
+    'relay_domains = ourco.example' \
+    'smtpd_recipient_restrictions = check_client_access static:HOLD, permit_mynetworks, reject' \
+    'smtpd_client_connection_count_limit = 0' \
+    'smtpd_client_connection_rate_limit = 0' 'default_process_limit = 200'; then
+	echo "bench: fatal: postfix did not start" >&2
 	exit 111
 fi
 for i in $(seq 50); do [ -s "$work/port" ] && break; sleep 0.1; done
