@@ -10,9 +10,6 @@ py=/usr/bin/python3
 chmod 755 "$tmp" "$PORTCULLIS_CONTROL"
 pids=
 trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$tmp"' EXIT
-freeport() {
-	$py -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
 
 # --- the lists, in rbldnsd's own formats --------------------------------
 z=$tmp/zones
@@ -46,15 +43,15 @@ badlink.test
 EOF
 chmod 644 "$z"/*
 chmod 755 "$z"
-rport=$(freeport)
+rport=$(free_port udp)
 rbldnsd -n -q -u nobody -w "$z" -b "127.0.0.1/$rport" \
 	bl.test:ip4set:bl4 bl.test:ip6trie:bl6 wl.test:ip4set:wl \
 	dbl.test:dnset:dbl uri.test:dnset:uri >"$tmp/rbldnsd.log" 2>&1 &
 pids="$pids $!"
 
 # --- dnsmasq: reverse and forward names, the lists forwarded ------------
-dport=$(freeport)
-deadport=$(freeport)
+dport=$(free_port udp)
+deadport=$(free_port udp)
 dnsmasq --port="$dport" --listen-address=127.0.0.1 --bind-interfaces \
 	--no-resolv --no-hosts --keep-in-foreground --pid-file= --user=root \
 	--server=/bl.test/127.0.0.1#$rport --server=/wl.test/127.0.0.1#$rport \

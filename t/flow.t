@@ -24,7 +24,6 @@ md=$tmp/md
 mkdir "$md" "$tmp/in"
 chown 65534 "$md"
 chmod 777 "$tmp/in"
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=mx.remote.test \
 	-addext subjectAltName=DNS:mx.remote.test -keyout "$tmp/key.pem" \
@@ -69,16 +68,6 @@ control retrymin 1
 control retrymax 2
 control timeoutdns 5
 
-start_gw() {
-	portcullis -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
-	gw=$!
-	for i in $(seq 50); do
-		$py -c "import socket; socket.create_connection(('127.0.0.1', $gport)).close()" \
-			2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 # wait_for N GLOB: until N files match
 wait_for() {
 	for i in $(seq 100); do

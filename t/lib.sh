@@ -96,6 +96,27 @@ control() {
 	for _l in "$@"; do printf '%s\n' "$_l" >>"$_f"; done
 }
 
+# A port nobody listens on now: free_port [udp]
+free_port() {
+	/usr/bin/python3 -c 'import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1:] == ["udp"] else socket.SOCK_STREAM)
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$@"
+}
+
+# The supervisor on $PORTCULLIS_CONTROL and queue $Q, logging to
+# $tmp/gw.log, in the background ($gw: its pid); returns once it answers
+# on 127.0.0.1:$gport, 1 when it does not within 5 s.
+start_gw() {
+	portcullis -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
+	gw=$!
+	for _i in $(seq 50); do
+		/usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $gport)).close()" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 done_testing() {
 	echo "1..$_n"
 	[ "$_fail" = 0 ]

@@ -16,7 +16,7 @@ Q=$tmp/q
 md=$tmp/md
 mkdir "$md"
 chown 65534 "$md"
-gport=$($py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+gport=$(free_port)
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=gw.ourco.test \
 	-keyout "$PORTCULLIS_CONTROL/tlskey" -out "$PORTCULLIS_CONTROL/tlscert" \
 	>/dev/null 2>&1
@@ -30,13 +30,7 @@ control routes "ourco.test maildir:$md/%u"
 control smtpdspare 0
 control smtpdmaxuse 3
 
-portcullis -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
-gw=$!
-for i in $(seq 50); do
-	$py -c "import socket; socket.create_connection(('127.0.0.1', $gport)).close()" \
-		2>/dev/null && break
-	sleep 0.1
-done
+start_gw
 # send SOURCE RCPT SUBJECT [tls]
 send() {
 	$py - "$gport" "$@" <<'PY'

@@ -22,7 +22,6 @@ md=$tmp/md
 mkdir "$md" "$tmp/in" "$tmp/lmtp" "$tmp/flags"
 chown 65534 "$md" "$tmp/flags"
 chmod 777 "$tmp/in" "$tmp/lmtp"
-free_port() { $py -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 SINK_SMTPUTF8=1 $py "$data/relay-out/sink.py" "$tmp/in" 127.0.0.3 >"$tmp/sinkport" 2>"$tmp/sink.log" &
 pids="$pids $!"
@@ -62,16 +61,6 @@ control retrymin 1
 control retrymax 1
 control headerfields 16
 
-start_gw() {
-	portcullis -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
-	gw=$!
-	for i in $(seq 50); do
-		$py -c "import socket; socket.create_connection(('127.0.0.1', $gport)).close()" \
-			2>/dev/null && return 0
-		sleep 0.1
-	done
-	return 1
-}
 stop_gw() { kill $gw; wait $gw 2>/dev/null; }
 # wait_for SECONDS N GLOB: until N files match
 wait_for() {
