@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "buf.h"
@@ -15,6 +16,85 @@
 #include "io.h"
 
 static const char *dir_override;
+
+/* Every file ctl_read_path was asked for, as it was then (st_ino 0: it
+ * did not exist), so that a resident stage can tell that its
+ * configuration changed (ctl_changed). */
+struct watch {
+	char           *path;
+	dev_t           dev;
+	ino_t           ino;
+	off_t           size;
+	struct timespec mtime, ctime;
+};
+static struct watch *watched;
+static size_t nwatched;
+
+static void
+watch_stat(const char *path, struct watch *w)
+{
+	struct stat st;
+
+	if (stat(path, &st) == -1) {
+		w->dev = 0;
+		w->ino = 0;
+		w->size = 0;
+		memset(&w->mtime, 0, sizeof w->mtime);
+		memset(&w->ctime, 0, sizeof w->ctime);
+		return;
+	}
+	w->dev = st.st_dev;
+	w->ino = st.st_ino;
+	w->size = st.st_size;
+	w->mtime = st.st_mtim;
+	w->ctime = st.st_ctim;
+}
+
+/* Remember path as it is now; a failure only means it goes unwatched. */
+static void
+watch_add(const char *path)
+{
+	struct watch *n;
+	size_t i;
+
+	for (i = 0; i < nwatched; i++)
+		if (strcmp(watched[i].path, path) == 0)
+			return;
+	if ((n = reallocarray(watched, nwatched + 1, sizeof *n)) == NULL)
+		return;
+	watched = n;
+	if ((n[nwatched].path = strdup(path)) == NULL)
+		return;
+	watch_stat(path, &n[nwatched]);
+	nwatched++;
+}
+
+/* 1 when a file read (or looked for) since the start has changed, come
+ * or gone; else 0. */
+int
+ctl_changed(void)
+{
+	struct watch now;
+	size_t i;
+
+	for (i = 0; i < nwatched; i++) {
+		watch_stat(watched[i].path, &now);
+		if (now.dev != watched[i].dev || now.ino != watched[i].ino ||
+		    now.size != watched[i].size ||
+		    now.mtime.tv_sec != watched[i].mtime.tv_sec ||
+		    now.mtime.tv_nsec != watched[i].mtime.tv_nsec ||
+		    now.ctime.tv_sec != watched[i].ctime.tv_sec ||
+		    now.ctime.tv_nsec != watched[i].ctime.tv_nsec)
+			return 1;
+	}
+	return 0;
+}
+
+size_t
+ctl_watched(void)
+{
+	return nwatched;
+}
 
 /* Use this control directory (-C DIR) instead of the environment's. */
 void
@@ -80,6 +160,7 @@ ctl_read_path(const char *path, struct ctl_list *l)
 	int fd, e;
 
 	memset(l, 0, sizeof *l);
+	watch_add(path);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return errno == ENOENT ? 0 : -1;
 	while ((r = io_read_some(fd, chunk, sizeof chunk)) > 0) {
