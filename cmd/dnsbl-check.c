@@ -179,10 +179,20 @@ lint(int argc, char **argv)
 	return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;
 }
 
+/* A resident's cache would hold answers past their TTL: one message each. */
+static void
+next(struct checker_ctx *ctx)
+{
+	(void)ctx;
+	dnsbl_forget(&tl.d);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct checker c = { "dnsbl-check", init, judge, NULL };
+	static const struct checker c = {
+		"dnsbl-check", init, judge, NULL, next
+	};
 	int i, rc;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)

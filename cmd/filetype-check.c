@@ -254,7 +254,9 @@ print_key(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	static const struct checker c = { "filetype-check", init, judge, NULL };
+	static const struct checker c = {
+		"filetype-check", init, judge, NULL, NULL
+	};
 	int i, rc;
 
 	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {

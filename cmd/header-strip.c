@@ -26,6 +26,7 @@
 #include "log.h"
 #include "msg.h"
 #include "re.h"
+#include "serve.h"
 #include "verdict.h"
 
 #define RULES_NAME "header-strip"
@@ -349,19 +350,44 @@ strip_one(struct strip *s, const char *file, const char *q)
 	return rc;
 }
 
+/* One job of a resident (--serve, serve.h): the message on stdin, the
+ * envelope in the environment as for a run of its own. */
+struct job {
+	struct strip *s;
+	const char   *dirarg;
+};
+
+static int
+serve_one(void *arg)
+{
+	struct job *j = arg;
+	const char *qid = getenv("QUEUEID");
+	char q[64] = "-";
+
+	if (qid)
+		log_clean(q, sizeof q, qid, strlen(qid));
+	if (set_direction(j->s, j->dirarg) == -1)
+		return EXIT_TEMP;
+	j->s->removed = j->s->scrubbed = 0;
+	j->s->failed_line = 0;
+	j->s->edit_failed = 0;
+	return strip_one(j->s, NULL, q);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
 		{ "direction", required_argument, NULL, 'd' },
 		{ "lint", no_argument, NULL, 'l' },
+		{ "serve", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct strip s;
 	const char *dirarg = NULL, *qid;
 	char q[64] = "-";
-	int ch, lint = 0, rc = EXIT_TEMP;
+	int ch, lint = 0, serve = 0, rc = EXIT_TEMP;
 
 	log_init("header-strip");
 	memset(&s, 0, sizeof s);
@@ -372,11 +398,12 @@ main(int argc, char **argv)
 		case 'C': ctl_set_dir(optarg); break;
 		case 'd': dirarg = optarg; break;
 		case 'l': lint = 1; break;
+		case 'S': serve = 1; break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_TEMP;
 		}
 	}
-	if (argc - optind > (lint ? 0 : 1)) {
+	if (argc - optind > (lint || serve ? 0 : 1)) {
 		usage(stderr);
 		return EXIT_TEMP;
 	}
@@ -388,6 +415,9 @@ main(int argc, char **argv)
 	if (lint) {
 		printf("%s: %zu rule%s\n", s.path, s.nrule, s.nrule == 1 ? "" : "s");
 		rc = fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;
+	} else if (serve) {
+		struct job j = { &s, dirarg };
+		rc = serve_loop(serve_one, &j);
 	} else
 		rc = strip_one(&s, optind < argc ? argv[optind] : NULL, q);
 out:

@@ -410,7 +410,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct checker c = {
-		"spam-score", init, judge, own_header
+		"spam-score", init, judge, own_header, NULL
 	};
 	int i, o;
 

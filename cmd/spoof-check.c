@@ -116,7 +116,7 @@ int
 main(int argc, char **argv)
 {
 	static const struct checker c = {
-		"spoof-check", init, judge, own_header
+		"spoof-check", init, judge, own_header, NULL
 	};
 	int i;
 

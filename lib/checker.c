@@ -17,6 +17,7 @@
 #include "emit.h"
 #include "io.h"
 #include "log.h"
+#include "serve.h"
 
 struct opts {
 	const char *sender, *ip, *helo, *host, *qid;
@@ -179,6 +180,31 @@ report:
 	return r.v;
 }
 
+/* One job of a resident (serve.h): the message on stdin, as a run
+ * without file names would judge it. */
+struct job {
+	struct run  *run;
+	struct opts *o;
+};
+
+static int
+serve_one(void *arg)
+{
+	struct job *j = arg;
+	struct checker_ctx *ctx = j->run->ctx;
+	enum verdict v = one(j->run, j->o, 0, NULL);
+
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		log_fatal(errno, "unable to write output");
+		v = VERDICT_TEMPFAIL;
+	}
+	if (j->run->c->next)
+		j->run->c->next(ctx);
+	if (ctx->tagonly && v != VERDICT_TEMPFAIL)
+		return EXIT_PASS;
+	return verdict_exit(v);
+}
+
 /* Read control files shared by every checker. */
 static int
 common_init(struct checker_ctx *ctx)
@@ -212,6 +238,7 @@ checker_main(const struct checker *c, int argc, char **argv)
 		{ "host", required_argument, NULL, 'n' },
 		{ "direction", required_argument, NULL, 'd' },
 		{ "qid", required_argument, NULL, 'q' },
+		{ "serve", no_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -219,7 +246,7 @@ checker_main(const struct checker *c, int argc, char **argv)
 	struct run run;
 	struct opts o;
 	enum verdict worst = VERDICT_PASS, v;
-	int ch, i, fd;
+	int ch, i, fd, serve = 0;
 
 	log_init(c->name);
 	memset(&ctx, 0, sizeof ctx);
@@ -239,6 +266,7 @@ checker_main(const struct checker *c, int argc, char **argv)
 		case 'H': o.helo = optarg; break;
 		case 'n': o.host = optarg; break;
 		case 'q': o.qid = optarg; break;
+		case 'S': serve = 1; break;
 		case 'd':
 			if (env_dir_parse(optarg, &o.dir) == -1) {
 				log_fatal(0, "direction must be in or out, not %s", optarg);
@@ -256,6 +284,11 @@ checker_main(const struct checker *c, int argc, char **argv)
 			return EXIT_TEMP;
 		}
 	}
+	if (serve && argc > optind) {
+		log_fatal(0, "--serve takes its messages from the job socket, not files");
+		free(o.rcpt);
+		return EXIT_TEMP;
+	}
 	if (ctx.annotate && argc - optind > 1) {
 		log_fatal(0, "-a writes one message: give at most one file");
 		free(o.rcpt);
@@ -268,6 +301,12 @@ checker_main(const struct checker *c, int argc, char **argv)
 	run.c = c;
 	run.ctx = &ctx;
 	own_name(c->name, run.own, sizeof run.own);
+	if (serve) {
+		struct job j = { &run, &o };
+		i = serve_loop(serve_one, &j);
+		free(o.rcpt);
+		return i;
+	}
 	if (optind == argc)
 		worst = one(&run, &o, 0, NULL);
 	for (i = optind; i < argc; i++) {

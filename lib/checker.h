@@ -35,6 +35,9 @@ struct checker {
 	/* Is field i a header of our own kind, which -a replaces instead of
 	 * trusting?  NULL: only X-Portcullis-<Tool>. */
 	int (*own_header)(struct checker_ctx *, const struct hdr *, size_t i);
+	/* After each message of a resident (--serve, serve.h): forget what
+	 * must not outlive one message.  NULL: nothing. */
+	void (*next)(struct checker_ctx *);
 };
 
 int checker_main(const struct checker *, int argc, char **argv);

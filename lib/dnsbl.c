@@ -738,6 +738,15 @@ dnsbl_judge(struct dnsbl *d, const struct dnsbl_input *in,
 	return 0;
 }
 
+/* Forget every cached answer (a resident stage between messages: the
+ * resolver below keeps its own cache, which honours the TTLs). */
+void
+dnsbl_forget(struct dnsbl *d)
+{
+	if (d->cache)
+		cache_clear(d->cache);
+}
+
 void
 dnsbl_free(struct dnsbl *d)
 {

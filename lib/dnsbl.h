@@ -107,6 +107,7 @@ enum verdict dnsbl_level(const struct dnsbl *, double score);
 int  dnsbl_only_postmaster(char *const *rcpt, size_t n);
 int  dnsbl_judge(struct dnsbl *, const struct dnsbl_input *,
 	struct verdict_result *, struct dnsbl_result *);
+void dnsbl_forget(struct dnsbl *);
 void dnsbl_free(struct dnsbl *);
 
 #endif
