@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -37,13 +38,14 @@
 #include "qenv.h"
 #include "queue.h"
 #include "sched.h"
+#include "serve.h"
 #include "spawn.h"
 #include "verdict.h"
 
 #define MAX_LISTEN 16
 #define DEF_LISTEN "127.0.0.1:2525"
 
-enum kind { K_CONN = 1, K_SCAN, K_DELIVER };
+enum kind { K_CONN = 1, K_SCAN, K_DELIVER, K_STAGE };
 
 struct child {
 	pid_t pid;
@@ -53,14 +55,25 @@ struct child {
 	int   ctl;          /* K_CONN: our end of its socketpair, or -1 */
 	int   busy;         /* K_CONN: serving a session */
 	unsigned long uses; /* K_CONN: sessions handed to it */
-	time_t idle;        /* K_CONN: idle since */
+	time_t idle;        /* K_CONN: idle since; K_STAGE: started at */
+	size_t pool;        /* K_STAGE: its pool */
+};
+
+/* The resident copies of one stage command line (lib/serve.h): started
+ * with --serve, reading jobs from sock[0]; scan workers send on sock[1]. */
+struct pool {
+	const char       *line;
+	struct spawn_argv av;
+	int               sock[2];
+	unsigned          fails;       /* starts that failed in a row */
+	time_t            wait_until;  /* no new start before then */
 };
 
 static struct {
 	char me[256], user[64], qdir[PATH_MAX];
 	struct ctl_list listen, chain_in, chain_out;
 	unsigned long maxconn, maxperip, scanconc, delconc, lifetime;
-	unsigned long smtpdspare, smtpdmaxuse, smtpdidle;
+	unsigned long smtpdspare, smtpdmaxuse, smtpdidle, stageworkers;
 	unsigned long stagetimeout, retrymin, retrymax, deliverytimeout;
 } cf;
 
@@ -68,6 +81,8 @@ static int lfd[MAX_LISTEN];
 static size_t nlfd;
 static struct child *kids;
 static size_t nkids, maxkids;
+static struct pool *pools;
+static size_t npools;
 static int sigpipe_fd[2];
 static volatile sig_atomic_t stop;
 
@@ -235,6 +250,22 @@ bounce(const struct envelope *orig, const char *msgpath,
 
 /* --- the chain (a scan worker, in its own process) ---------------------- */
 
+/* The job socket of a stage line's residents when at least one runs (as
+ * this scan worker saw it when it was forked); else -1, and the stage is
+ * forked and executed for the message as any other program. */
+static int
+pool_socket(const char *line)
+{
+	size_t p, i;
+
+	for (p = 0; p < npools; p++)
+		if (strcmp(pools[p].line, line) == 0)
+			for (i = 0; i < nkids; i++)
+				if (kids[i].kind == K_STAGE && kids[i].pool == p)
+					return pools[p].sock[1];
+	return -1;
+}
+
 static enum verdict
 verdict_of_code(int c)
 {
@@ -249,7 +280,7 @@ run_chain(const struct ctl_list *chain, int in, int out, char *why,
     size_t whyn)
 {
 	struct spawn_argv st[SPAWN_MAX_STAGES];
-	int status[SPAWN_MAX_STAGES];
+	int status[SPAWN_MAX_STAGES], serve[SPAWN_MAX_STAGES];
 	enum verdict v = VERDICT_PASS, sv;
 	size_t i, n = chain->n;
 	int c;
@@ -266,8 +297,10 @@ run_chain(const struct ctl_list *chain, int in, int out, char *why,
 			snprintf(why, whyn, "bad chain line %u", chain->lineno[0]);
 			return VERDICT_TEMPFAIL;
 		}
+	for (i = 0; i < n; i++)
+		serve[i] = pool_socket(chain->v[i]);
 	if (n && spawn_pipeline(st, n, in, out, (unsigned)cf.stagetimeout * 1000,
-	    status) == -1) {
+	    serve, status) == -1) {
 		snprintf(why, whyn, "unable to start the chain: %s", strerror(errno));
 		v = VERDICT_TEMPFAIL;
 		n = 0;
@@ -277,6 +310,7 @@ run_chain(const struct ctl_list *chain, int in, int out, char *why,
 		if (c == -1) {
 			log_warn(0, "stage %zu (%s) %s: counted as 111", i + 1,
 			    st[i].v[0], status[i] == SPAWN_TIMEDOUT ? "timed out" :
+			    status[i] == SPAWN_LOST ? "ended without a status" :
 			    WIFSIGNALED(status[i]) ? "died by a signal" :
 			    "exited with an unknown status");
 		}
@@ -681,6 +715,36 @@ busy(const char *ip)
 	return n;
 }
 
+/* A resident left: a normal end (its uses, its age, a changed control
+ * file) or a kill (a scan worker's, for time) is replaced at once; one
+ * that failed within a few seconds of its start, by an exit status or a
+ * crash, is tried again later and later, its stage forked and executed
+ * for each message meanwhile. */
+static void
+stage_gone(const struct child *c, int w)
+{
+	struct pool *p = &pools[c->pool];
+	time_t now = time(NULL);
+	long delay;
+
+	if ((WIFEXITED(w) && WEXITSTATUS(w) == 0) || (WIFSIGNALED(w) &&
+	    (WTERMSIG(w) == SIGKILL || WTERMSIG(w) == SIGTERM))) {
+		p->fails = 0;
+		return;
+	}
+	if (now - c->idle >= 3) {
+		log_warn(0, "resident %s ended (status %d); starting another",
+		    p->line, w);
+		p->fails = 0;
+		return;
+	}
+	p->fails++;
+	delay = p->fails < 6 ? 1L << p->fails : 60;
+	p->wait_until = now + delay;
+	log_warn(0, "resident %s failed at its start (status %d); its messages "
+	    "run it by fork and exec; next try in %ld s", p->line, w, delay);
+}
+
 static void
 reap(void)
 {
@@ -693,7 +757,9 @@ reap(void)
 			if (kids[i].pid == pid) {
 				if (kids[i].ctl != -1)
 					close(kids[i].ctl);
-				if (kids[i].kind != K_CONN && !(WIFEXITED(w) &&
+				if (kids[i].kind == K_STAGE)
+					stage_gone(&kids[i], w);
+				else if (kids[i].kind != K_CONN && !(WIFEXITED(w) &&
 				    WEXITSTATUS(w) == 0))
 					log_warn(0, "qid=%s %s worker failed (status %d)",
 					    kids[i].id, kids[i].kind == K_SCAN ? "scan" :
@@ -717,6 +783,12 @@ start_worker(enum kind k, const char *id)
 		for (i = 0; i < nkids; i++)
 			if (kids[i].ctl != -1)
 				close(kids[i].ctl);
+		/* only residents hold their end of a job socket: when the
+		 * last of them is gone (we were killed, say), what we send
+		 * fails or comes back unanswered, rather than waiting for
+		 * the stage timeout */
+		for (i = 0; i < npools; i++)
+			close(pools[i].sock[0]);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
 		signal(SIGINT, SIG_DFL);
@@ -724,6 +796,23 @@ start_worker(enum kind k, const char *id)
 	}
 	if (pid > 0)
 		add_kid(pid, k, id, NULL);
+}
+
+/* Whether a worker we did not start (one of a supervisor that was killed)
+ * still has the message: it would take a place among our workers only to
+ * find the lock taken, and the same few would take them all again. */
+static int
+held_elsewhere(const char *stage, const char *id)
+{
+	char p[PATH_MAX];
+	int fd, held;
+
+	if (qpath(p, sizeof p, stage, "new", id) == -1 ||
+	    (fd = open(p, O_RDONLY | O_CLOEXEC)) == -1)
+		return 0;
+	held = flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
 }
 
 /* Start workers for the due messages of a stage, up to the limit. */
@@ -745,6 +834,8 @@ run_stage(const char *stage, enum kind k, unsigned long limit)
 			continue;
 		if (qpath(sp, sizeof sp, stage, "sched", de->d_name) == 0 &&
 		    sched_read(sp, &s) == 0 && s.next > now)
+			continue;
+		if (held_elsewhere(stage, de->d_name))
 			continue;
 		start_worker(k, de->d_name);
 	}
@@ -823,6 +914,112 @@ tend_pool(void)
 	    spawn_smtpd() != -1) {
 		idle++;
 		all++;
+	}
+}
+
+/* --- resident stages (lib/serve.h) ------------------------------------
+ * Our own stages judge message after message as their batch mode does;
+ * control/stageworkers copies of each (default: concurrencyscan, so that
+ * every scan worker finds one of each free) keep their rules and
+ * databases loaded.  A stage line of any other program, or with
+ * stageworkers 0, is forked and executed per message as before. */
+
+static int
+resident_capable(const struct spawn_argv *a)
+{
+	static const char *const ours[] = { "header-strip", "spoof-check",
+		"filetype-check", "spam-score", "dnsbl-check", NULL };
+	const char *b = strrchr(a->v[0], '/');
+	size_t i;
+
+	b = b ? b + 1 : a->v[0];
+	for (i = 0; ours[i]; i++)
+		if (strcmp(b, ours[i]) == 0)
+			return a->n < SPAWN_MAX_ARGS;
+	return 0;
+}
+
+static void
+pool_add(const char *line)
+{
+	struct pool *p;
+	size_t i;
+
+	for (i = 0; i < npools; i++)
+		if (strcmp(pools[i].line, line) == 0)
+			return;
+	if ((p = reallocarray(pools, npools + 1, sizeof *p)) == NULL)
+		return;
+	pools = p;
+	p = &pools[npools];
+	memset(p, 0, sizeof *p);
+	p->line = line;
+	if (spawn_split(line, &p->av) == -1)
+		return;
+	if (!resident_capable(&p->av) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->sock) == -1) {
+		spawn_argv_free(&p->av);
+		return;
+	}
+	p->av.v[p->av.n] = "--serve";
+	p->av.v[p->av.n + 1] = NULL;
+	npools++;
+}
+
+static void
+pools_init(void)
+{
+	size_t i;
+
+	if (cf.stageworkers == 0)
+		return;
+	for (i = 0; i < cf.chain_in.n; i++)
+		pool_add(cf.chain_in.v[i]);
+	for (i = 0; i < cf.chain_out.n; i++)
+		pool_add(cf.chain_out.v[i]);
+}
+
+static void
+spawn_stage(size_t k)
+{
+	struct pool *p = &pools[k];
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		/* a resident does not outlive us */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+			_exit(111);
+		if (p->sock[0] == SERVE_FD ? fcntl(SERVE_FD, F_SETFD, 0) == -1 :
+		    dup2(p->sock[0], SERVE_FD) == -1)
+			_exit(111);
+		execvp(p->av.v[0], p->av.v);
+		_exit(111);
+	}
+	if (pid == -1 || add_kid(pid, K_STAGE, NULL, NULL) == -1) {
+		log_warn(errno, "unable to start resident %s", p->line);
+		p->wait_until = time(NULL) + 5;
+		return;
+	}
+	kids[nkids - 1].pool = k;
+}
+
+static void
+tend_stages(void)
+{
+	time_t now = time(NULL);
+	size_t k, i, n;
+
+	for (k = 0; k < npools; k++) {
+		if (now < pools[k].wait_until)
+			continue;
+		for (n = i = 0; i < nkids; i++)
+			n += kids[i].kind == K_STAGE && kids[i].pool == k;
+		while (n++ < cf.stageworkers && now >= pools[k].wait_until)
+			spawn_stage(k);
 	}
 }
 
@@ -1151,6 +1348,7 @@ config(void)
 		}
 	if (ctl_ulong("concurrencyscan", ncpu > 0 ? (unsigned long)ncpu : 2, 0,
 	    10000, &cf.scanconc) == -1 ||
+	    ctl_ulong("stageworkers", cf.scanconc, 0, 1000, &cf.stageworkers) == -1 ||
 	    ctl_me(cf.me, sizeof cf.me) == -1 ||
 	    ctl_string("user", "nobody", cf.user, sizeof cf.user) == -1 ||
 	    ctl_lines("listen", &cf.listen) == -1 ||
@@ -1200,6 +1398,7 @@ loop(void)
 		run_stage("incoming", K_SCAN, cf.scanconc);
 		run_stage("outgoing", K_DELIVER, cf.delconc);
 		tend_pool();
+		tend_stages();
 		/* the listeners, our signal pipe, and every worker's socketpair */
 		if (cap < nlfd + 1 + nkids) {
 			if ((t = reallocarray(pf, nlfd + 1 + nkids + 16,
@@ -1268,6 +1467,7 @@ main(int argc, char **argv)
 	mkstage("incoming");
 	mkstage("outgoing");
 	mkstage("quarantine");
+	pools_init();
 	recover(1);
 	if (pipe2(sigpipe_fd, O_CLOEXEC | O_NONBLOCK) == -1)
 		return EXIT_TEMP;
@@ -1280,5 +1480,8 @@ main(int argc, char **argv)
 	log_info("started: queue %s, control %s, me %s", cf.qdir, ctl_dir(), cf.me);
 	loop();
 	log_info("stopping");
+	for (size_t i = 0; i < nkids; i++)
+		if (kids[i].kind == K_STAGE)
+			kill(kids[i].pid, SIGTERM);
 	return 0;
 }

@@ -4,6 +4,7 @@
  * contract is reported as such, for the caller to count as 111. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "serve.h"
 #include "spawn.h"
 
 /* Split a command line at blanks; no quoting, no globbing, no variables. */
@@ -82,26 +84,43 @@ now_ms(void)
 }
 
 /* Run n stages from in to out joined by pipes; status[i] gets each
- * stage's wait status, or SPAWN_TIMEDOUT.  0, or -1 when a stage could
- * not be started (those started are killed and reaped). */
+ * stage's wait status, SPAWN_TIMEDOUT, or SPAWN_LOST.  A stage whose
+ * serve[i] is a job socket (serve.h) is handed to a resident copy instead
+ * of being forked and executed; serve may be NULL.  0, or -1 when a stage
+ * could not be started (those started are killed and reaped). */
 int
 spawn_pipeline(struct spawn_argv *st, size_t n, int in, int out,
-    unsigned timeout_ms, int *status)
+    unsigned timeout_ms, const int *serve, int *status)
 {
 	pid_t pid[SPAWN_MAX_STAGES];
-	int prev = in, p[2], w, left;
-	size_t i, k;
-	long end;
+	int rfd[SPAWN_MAX_STAGES];
+	char rbuf[SPAWN_MAX_STAGES][64];
+	size_t rlen[SPAWN_MAX_STAGES];
+	struct pollfd pf[SPAWN_MAX_STAGES];
+	int prev = in, p[2], w, left, st_code, execd = 0;
+	size_t i, k, np;
+	long end, now;
 
 	if (n == 0 || n > SPAWN_MAX_STAGES) {
 		errno = EINVAL;
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
+		int to;
 		p[0] = p[1] = -1;
+		rfd[i] = -1;
+		rlen[i] = 0;
+		pid[i] = 0;
 		if (i + 1 < n && pipe2(p, O_CLOEXEC) == -1)
 			break;
-		pid[i] = spawn_child(st[i].v, prev, i + 1 < n ? p[1] : out);
+		to = i + 1 < n ? p[1] : out;
+		if (serve && serve[i] >= 0 &&
+		    serve_send(serve[i], prev, to, 2, &rfd[i]) == 0)
+			;   /* a resident has it (or will) */
+		else {
+			pid[i] = spawn_child(st[i].v, prev, to);
+			execd++;
+		}
 		if (prev != in)
 			close(prev);
 		if (p[1] >= 0)
@@ -113,10 +132,15 @@ spawn_pipeline(struct spawn_argv *st, size_t n, int in, int out,
 	if (prev >= 0 && prev != in)
 		close(prev);
 	if (i < n) {
-		for (k = 0; k < i; k++) {
-			kill(pid[k], SIGKILL);
-			waitpid(pid[k], NULL, 0);
-		}
+		for (k = 0; k < i; k++)
+			if (pid[k] > 0) {
+				kill(pid[k], SIGKILL);
+				waitpid(pid[k], NULL, 0);
+			}
+		/* residents see their input end and finish on their own */
+		for (k = 0; k <= i && k < n; k++)
+			if (rfd[k] >= 0)
+				close(rfd[k]);
 		return -1;
 	}
 	for (i = 0; i < n; i++)
@@ -125,32 +149,64 @@ spawn_pipeline(struct spawn_argv *st, size_t n, int in, int out,
 	 * waiting for input from a slow one before it is slow too */
 	end = now_ms() + timeout_ms;
 	for (left = (int)n; left > 0; ) {
-		pid_t r = waitpid(-1, &w, WNOHANG);
-		if (r > 0) {
+		pid_t r;
+		while (execd && (r = waitpid(-1, &w, WNOHANG)) > 0)
 			for (k = 0; k < n; k++)
-				if (pid[k] == r && status[k] == -1) {
+				if (rfd[k] < 0 && pid[k] == r && status[k] == -1) {
 					status[k] = w;
 					left--;
+					execd--;
 				}
-			continue;
+		for (np = k = 0; k < n; k++)
+			if (rfd[k] >= 0 && status[k] == -1) {
+				pf[np].fd = rfd[k];
+				pf[np].events = POLLIN;
+				pf[np++].revents = 0;
+			}
+		now = now_ms();
+		if (left > 0 && now < end) {
+			/* children are polled for; residents wake us */
+			long wait = execd ? 2 : end - now;
+			if (wait > 1000)
+				wait = 1000;
+			if (poll(pf, np, (int)wait) == -1 && errno != EINTR)
+				break;
 		}
-		if (r == -1 && errno != EINTR)
-			break;
-		if (now_ms() >= end) {
-			for (k = 0; k < n; k++)
-				if (status[k] == -1) {
+		for (i = 0; i < np; i++) {
+			if (pf[i].revents == 0)
+				continue;
+			for (k = 0; k < n && rfd[k] != pf[i].fd; k++)
+				;
+			if (k < n && serve_reply(rfd[k], rbuf[k], &rlen[k],
+			    sizeof rbuf[k], &pid[k], &st_code) == 1) {
+				status[k] = st_code >= 0 && st_code < 256 ?
+				    st_code << 8 : SPAWN_LOST;
+				close(rfd[k]);
+				rfd[k] = -2;   /* done */
+				left--;
+			}
+		}
+		if (left > 0 && now_ms() >= end) {
+			for (k = 0; k < n; k++) {
+				if (status[k] != -1)
+					continue;
+				if (rfd[k] >= 0) {
+					/* the resident on it, if one has begun, goes */
+					if (pid[k] > 0)
+						kill(pid[k], SIGKILL);
+					close(rfd[k]);
+				} else if (pid[k] > 0) {
 					kill(pid[k], SIGKILL);
 					waitpid(pid[k], NULL, 0);
-					status[k] = SPAWN_TIMEDOUT;
-					left--;
 				}
+				status[k] = SPAWN_TIMEDOUT;
+			}
 			break;
 		}
-		{
-			struct timespec ts = { 0, 2 * 1000 * 1000 };
-			nanosleep(&ts, NULL);
-		}
 	}
+	for (k = 0; k < n; k++)
+		if (rfd[k] >= 0)
+			close(rfd[k]);
 	return 0;
 }
 
@@ -162,7 +218,7 @@ spawn_exit_code(int w)
 {
 	int c;
 
-	if (w == SPAWN_TIMEDOUT || w == -1 || !WIFEXITED(w))
+	if (w == SPAWN_TIMEDOUT || w == SPAWN_LOST || w == -1 || !WIFEXITED(w))
 		return -1;
 	c = WEXITSTATUS(w);
 	return c == 0 || c == 99 || c == 100 || c == 111 ? c : -1;

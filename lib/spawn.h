@@ -11,6 +11,7 @@
 #define SPAWN_MAX_ARGS   64
 #define SPAWN_MAX_STAGES 32
 #define SPAWN_TIMEDOUT   -2   /* a stage's status when it was killed for time */
+#define SPAWN_LOST       -3   /* a resident stage ended without a status */
 
 struct spawn_argv {
 	char  *buf;
@@ -22,7 +23,7 @@ int   spawn_split(const char *line, struct spawn_argv *);
 void  spawn_argv_free(struct spawn_argv *);
 pid_t spawn_child(char *const argv[], int in, int out);
 int   spawn_pipeline(struct spawn_argv *stages, size_t n, int in, int out,
-	unsigned timeout_ms, int *status);
+	unsigned timeout_ms, const int *serve, int *status);
 int   spawn_exit_code(int status);
 
 #endif
