@@ -1,18 +1,22 @@
 #!/bin/sh
 # bench-spam.sh BINDIR: spam-score's speed in make bench, beside
 # SpamAssassin (its Perl engine, local tests only, as spamd runs it) and
-# rspamd (when installed: rspamadm, network checks off) on the same
-# messages in the same run.  Prints one table: messages, wall seconds, CPU
-# seconds (user+system of the process and its children), messages per CPU
-# second (per core), and peak resident memory.  CORPUS as bench.sh; SA_MAX
-# caps how many messages SpamAssassin gets (default 300: it is slow).
+# rspamd (when installed: a private rspamd server with its network checks
+# off, share/devel/rspamd-instance.sh, fed by rspamc) on the same messages
+# in the same run.  Prints one table: messages, wall seconds, CPU seconds
+# (user+system of the process and its children; for rspamd, of its server
+# processes, and beside it server and client), messages per CPU second (per
+# core), and peak resident memory.  CORPUS as bench.sh; SA_MAX caps how
+# many messages SpamAssassin gets (default 300: it is slow).
 set -u
 bin=$1
 top=$(cd "$(dirname "$0")/../.." && pwd)
 corpus=${CORPUS:-$top/../shared/corpus}
 [ -d "$corpus" ] || { echo "bench-spam: fatal: no corpus at $corpus (set CORPUS=)" >&2; exit 111; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-bench-spam.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$top/share/devel/rspamd-instance.sh"
+trap 'rspamd_stop; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 find "$corpus" -type f -name "*.txt" | sort >"$work/list"
 [ -s "$work/list" ] || find "$corpus" -type f | sort >"$work/list"
 n=$(wc -l <"$work/list")
@@ -28,9 +32,11 @@ row() {
 	name=$1 cnt=$2
 	/usr/bin/time -f '%e %U %S' -o "$work/t" sh -c "$3" >/dev/null 2>&1
 	set -- $(tail -n 1 "$work/t")
-	cpu=$(echo "$2 + $3" | bc -l)
-	printf '%-46s %6d %8.2f %8.2f %10.0f %9s\n' "$name" "$cnt" "$1" "$cpu" \
-		"$(echo "$cnt / ($cpu + 0.0001)" | bc -l)" "$RSS"
+	line "$name" "$cnt" "$1" "$(echo "$2 + $3" | bc -l)"
+}
+line() {	# line NAME COUNT WALL CPU: one row of the table, peak KB from $RSS
+	printf '%-46s %6d %8.2f %8.2f %10.0f %9s\n' "$1" "$2" "$3" "$4" \
+		"$(echo "$2 / ($4 + 0.0001)" | bc -l)" "$RSS"
 }
 rss() {	# rss CMD... < file: peak resident KB of one run
 	/usr/bin/time -f %M "$@" 2>&1 >/dev/null | tail -n 1
@@ -80,9 +86,41 @@ PL
 else
 	echo "(SpamAssassin not installed: apt-get install spamassassin for its row)"
 fi
-if command -v rspamadm >/dev/null 2>&1 && command -v rspamc >/dev/null 2>&1; then
-	echo "(rspamd is installed: run rspamd with network checks off and rspamc" \
-		"over the same list by hand; not automated here)"
+if command -v rspamd >/dev/null 2>&1 && command -v rspamc >/dev/null 2>&1; then
+	# Only the scanning counts: the server's start (configuration, the
+	# Hyperscan compile) and a warm-up are shown apart.  rspamc sends 8
+	# messages at a time so that every worker is busy; the server's CPU is
+	# read from /proc before and after, the client's from time(1).
+	tck=$(getconf CLK_TCK)
+	rport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+	t0=$(date +%s.%N)
+	if rspamd_start "$work" "$rport"; then
+		hwm0=$(rspamd_hwm)
+		# a worker gives back its start-up memory on its first message:
+		# a few messages each before the peak count restarts
+		head -n 16 "$work/list" | xargs rspamc -h "127.0.0.1:$rport" -n 8 >/dev/null 2>&1
+		rspamd_hwm_reset || echo "(rspamd: its peak KB below includes the start)"
+		c0=$(rspamd_cpu)
+		echo "(rspamd start and 16 warm-up messages, not counted: $(echo "$(date +%s.%N) - $t0" | bc -l | xargs printf %.1f) s," \
+			"$(echo "$c0 / $tck" | bc -l | xargs printf %.1f) CPU s, a worker's peak" \
+			"$hwm0 KB; $(nproc) workers)"
+		/usr/bin/time -f '%e %U %S' -o "$work/t" \
+			xargs rspamc -h "127.0.0.1:$rport" -n 8 <"$work/list" >"$work/rspamd.out" 2>&1
+		c1=$(rspamd_cpu)
+		set -- $(tail -n 1 "$work/t")
+		scpu=$(echo "($c1 - $c0) / $tck" | bc -l)
+		got=$(grep -c '^Action: ' "$work/rspamd.out")
+		[ "$got" -eq "$n" ] || { echo "(rspamd answered $got of $n messages; rspamc said:)"
+			grep -v -e '^Symbol: ' -e '^Results for ' -e '^\[Metric' -e '^Action: ' \
+				-e '^Spam: ' -e '^Score: ' -e '^Message-ID: ' -e '^Urls: ' \
+				-e '^Emails: ' -e '^$' "$work/rspamd.out" | head -n 3; }
+		RSS=$(rspamd_hwm)
+		rv=$(rspamd -v | awk '{ print $NF }')
+		line "ref: rspamd $rv, network checks off, server CPU" "$n" "$1" "$scpu"
+		RSS=-
+		line "  the same, server and rspamc client CPU" "$n" "$1" "$(echo "$scpu + $2 + $3" | bc -l)"
+		rspamd_stop
+	fi
 else
-	echo "(rspamd not installed: no rspamd row)"
+	echo "(rspamd not installed: apt-get install rspamd for its row)"
 fi

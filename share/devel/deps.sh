@@ -78,6 +78,10 @@ bench)
 	command -v ripmime >/dev/null 2>&1 || need ripmime
 	command -v munpack >/dev/null 2>&1 || need mpack
 	command -v mshow >/dev/null 2>&1 || need mblaze
+	# spam-score beside SpamAssassin's engine and a private rspamd, both
+	# with their network checks off (bench-spam.sh); not needed by make check
+	perl -MMail::SpamAssassin -e 1 >/dev/null 2>&1 || need spamassassin
+	{ command -v rspamd && command -v rspamc; } >/dev/null 2>&1 || need rspamd
 	;;
 fuzz)
 	command -v clang >/dev/null 2>&1 || need clang

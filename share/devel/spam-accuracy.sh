@@ -10,9 +10,12 @@
 # (flagged or worse at the default threshold 5.0) and ham wrongly flagged.
 # SpamAssassin runs with local tests only (no DNS, no network checks), one
 # Perl process through its API, its Bayes trained by sa-learn on the same
-# half.  Prints one table; SpamAssassin's rows take long (half an hour on
-# two busy cores; SA=0 leaves them out).  Local use only: never in the
-# timed test suite.
+# half.  rspamd, when installed, is a private server with its network
+# checks off (share/devel/rspamd-instance.sh); its rules alone only (its
+# Bayes needs Redis), spam caught at its default "add header" score, 6.
+# Prints one table; SpamAssassin's rows take long (half an hour on two busy
+# cores; SA=0 leaves them out, RSPAMD=0 rspamd's).  Local use only: never
+# in the timed test suite.
 set -u
 top=$(cd "$(dirname "$0")/../.." && pwd)
 bin=${1:-$top/bin}
@@ -21,7 +24,9 @@ corpus=${CORPUS:-$top/../shared/corpus}
 [ -d "$corpus/spam" ] && [ -d "$corpus/ham" ] || {
 	echo "spam-accuracy: fatal: no spam/ and ham/ under $corpus (set CORPUS=)" >&2; exit 111; }
 work=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-acc.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+. "$top/share/devel/rspamd-instance.sh"
+trap 'rspamd_stop; rm -rf "$work"' EXIT
+trap 'exit 130' INT TERM
 
 for c in spam ham; do
 	find "$corpus/$c" -type f | sort >"$work/all.$c"
@@ -55,6 +60,30 @@ for c in spam ham; do
 	xargs "$bin/spam-score" --direction in <"$work/test.$c" >"$work/bayes.$c" 2>/dev/null
 done
 row "spam-score, rules and Bayes" "$(caught "$work/bayes.spam")" "$(caught "$work/bayes.ham")"
+
+# --- rspamd, network checks off ------------------------------------------------
+# Its rules alone: rspamd's Bayes keeps its tokens in Redis, which this
+# script does not run.  A message counts as caught at score 6, the
+# default "add header" action (SpamAssassin's flag and ours are at 5);
+# "greylist" at 4 is a delay, not a verdict.
+if [ "${RSPAMD:-1}" = 0 ]; then
+	:
+elif ! command -v rspamd >/dev/null 2>&1 || ! command -v rspamc >/dev/null 2>&1; then
+	echo "(rspamd is not installed: apt-get install rspamd for its row)"
+elif rport=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])') &&
+    rspamd_start "$work" "$rport"; then
+	# one score a line, from rspamc's "Score: 8.50 / 15.00"
+	for c in spam ham; do
+		xargs rspamc -h "127.0.0.1:$rport" -n 8 <"$work/test.$c" 2>/dev/null |
+			awk '$1 == "Score:" { print $2 }' >"$work/rspamd.$c"
+	done
+	rspamd_stop
+	[ "$(wc -l <"$work/rspamd.spam")" -eq "$ns" ] && [ "$(wc -l <"$work/rspamd.ham")" -eq "$nh" ] ||
+		echo "(rspamd did not answer for every message: its row counts what it answered)"
+	at6() { awk '$1 >= 6 { n++ } END { print n + 0 }' "$1"; }
+	row "rspamd $(rspamd -v | awk '{ print $NF }'), rules alone, score >= 6" \
+		"$(at6 "$work/rspamd.spam")" "$(at6 "$work/rspamd.ham")"
+fi
 
 # --- SpamAssassin, local tests only ------------------------------------------
 [ "${SA:-1}" = 0 ] && exit 0
