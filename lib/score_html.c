@@ -234,7 +234,7 @@ anchor_end(struct render *r)
 	size_t n, i;
 	unsigned fl = 0;
 
-	if (r->anchor < 0 || (size_t)r->anchor > r->text->len)
+	if (r->anchor < 0 || (size_t)r->anchor > r->text->len || r->text->p == NULL)
 		return;
 	t = r->text->p + r->anchor;
 	n = r->text->len - (size_t)r->anchor;

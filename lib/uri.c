@@ -332,6 +332,9 @@ uri_canon(const char *u, size_t n, struct buf *out, unsigned *flags)
 	fl = p.flags;
 	if ((t = uri_host(u + p.auth, p.end - p.auth, host, sizeof host, &fl)) == -1)
 		return 1;
+	/* a bare "www." link is one only while its host is "www." itself */
+	if (p.scheme == 0 && ((fl & URI_F_USERINFO) || strncmp(host, "www.", 4) != 0))
+		return 1;
 	/* the port: after the user part and the host */
 	for (hp = p.end; hp > p.auth && u[hp - 1] != '@'; hp--)
 		;
