@@ -46,10 +46,10 @@ PKGS_smtpd-accept = openssl
 PKGS_mime-explode =
 PKGS_filetype-check = libmagic libcrypto
 PKGS_relay-out    = openssl libunbound
-PKGS_dnsbl-check  = libunbound libpsl
-PKGS_spam-score   = libpcre2-8 lmdb
+PKGS_dnsbl-check  = libunbound libpsl libidn2
+PKGS_spam-score   = libpcre2-8 lmdb libidn2
 PKGS_portcullis   =
-ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl lmdb
+ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb
 
 LIB_SRC = $(sort $(wildcard lib/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJ)/lib/%.o)

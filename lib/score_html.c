@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "score_html.h"
+#include "uri.h"
 
 #define URI_MAX 2048
 
@@ -61,6 +62,10 @@ score_html_entity(const char *s, size_t n, size_t *used, char out[8])
 		{ "zwj", 0x200D }, { "mdash", 0x2014 }, { "ndash", 0x2013 },
 		{ "hellip", 0x2026 }, { "rsquo", 0x2019 }, { "lsquo", 0x2018 },
 		{ "rdquo", 0x201D }, { "ldquo", 0x201C }, { "bull", 0x2022 },
+		/* HTML5's names for the bytes of a link, which hide one */
+		{ "colon", ':' }, { "period", '.' }, { "sol", '/' },
+		{ "commat", '@' }, { "percnt", '%' }, { "num", '#' },
+		{ "quest", '?' }, { "equals", '=' },
 	};
 	unsigned long c = 0;
 	size_t i = 1, k, d = 0;
@@ -135,34 +140,59 @@ ci_prefix(const char *s, size_t n, const char *p)
 	return n >= l && strncasecmp(s, p, l) == 0;
 }
 
+/* Append link u[0..n) to uris as its rules see it: the form a browser
+ * resolves it to (uri.h) on one line, then, when the link was written
+ * otherwise, as written on the next, so that rules on the canonical host
+ * and rules on the spelling that hid it (URI_ENCODED_HOST, URI_USERINFO)
+ * both see it.  A link that is not a web link goes in as written.  0, or
+ * -1 when out of memory. */
+int
+score_uri_add(struct buf *uris, const char *u, size_t n)
+{
+	size_t start = uris->len;
+	unsigned fl = 0;
+	int rc;
+
+	if ((rc = uri_canon(u, n, uris, &fl)) == -1)
+		return -1;
+	if (rc == 0 && uris->len - start == n && memcmp(uris->p + start, u, n) == 0)
+		return buf_addc(uris, '\n');
+	if (rc == 0 && buf_addc(uris, '\n') == -1)
+		return -1;
+	if (buf_add(uris, u, n) == -1 || buf_addc(uris, '\n') == -1)
+		return -1;
+	return 0;
+}
+
 /* Add a link (an attribute value, entities decoded, white space and
  * control bytes removed as browsers do). */
 static int
 add_uri(struct render *r, const char *v, size_t n)
 {
-	size_t i, start = r->uris->len, used;
-	char e[8];
+	char u[URI_MAX + 8], e[8];
+	size_t i, o = 0, used;
 	int k;
 
 	if (*r->nuri >= SCORE_HTML_MAXURI || n == 0)
 		return 0;
-	for (i = 0; i < n && r->uris->len - start < URI_MAX; i++) {
+	for (i = 0; i < n && o < URI_MAX; i++) {
 		unsigned char c = (unsigned char)v[i];
 		if (c == '&' && (k = score_html_entity(v + i, n - i, &used, e)) > 0) {
-			if (e[0] > ' ' && buf_add(r->uris, e, (size_t)k) == -1)
-				return -1;
+			if ((unsigned char)e[0] > ' ') {
+				memcpy(u + o, e, (size_t)k);
+				o += (size_t)k;
+			}
 			i += used - 1;
 			continue;
 		}
 		if (c <= ' ' || c == 0x7f)
 			continue;
-		if (buf_addc(r->uris, c) == -1)
-			return -1;
+		u[o++] = (char)c;
 	}
-	if (r->uris->len == start)
+	if (o == 0)
 		return 0;
 	(*r->nuri)++;
-	return buf_addc(r->uris, '\n');
+	return score_uri_add(r->uris, u, o);
 }
 
 /* Skip to just past the case-insensitive string end, or to the end. */
@@ -199,11 +229,12 @@ is_block(const char *t, size_t l)
 static void
 anchor_end(struct render *r)
 {
-	char shown[256];
+	char shown[256], canon[URI_HOST_MAX + 2];
 	const char *t;
 	size_t n, i;
+	unsigned fl = 0;
 
-	if (r->anchor < 0 || (size_t)r->anchor > r->text->len)
+	if (r->anchor < 0 || (size_t)r->anchor > r->text->len || r->text->p == NULL)
 		return;
 	t = r->text->p + r->anchor;
 	n = r->text->len - (size_t)r->anchor;
@@ -212,11 +243,15 @@ anchor_end(struct render *r)
 		    (ci_prefix(t + i, n - i, "http") || ci_prefix(t + i, n - i, "www.")))
 			break;
 	if (i + 4 < n && r->ahost[0] &&
-	    score_uri_host(t + i, n - i, shown, sizeof shown) == 0 &&
-	    strchr(shown, '.') && strcmp(shown, r->ahost) != 0) {
-		size_t ls = strlen(shown), la = strlen(r->ahost);
+	    score_uri_host(t + i, n - i, shown, sizeof shown) == 0) {
+		size_t ls, la = strlen(r->ahost);
+		/* the shown host as a browser would resolve it, as the href's */
+		if (uri_host(shown, strlen(shown), canon, sizeof canon, &fl) != -1)
+			memcpy(shown, canon, strlen(canon) + 1);
+		ls = strlen(shown);
 		/* the shown host's own subdomain is not a mismatch */
-		if (!(la > ls && r->ahost[la - ls - 1] == '.' &&
+		if (strchr(shown, '.') && strcmp(shown, r->ahost) != 0 &&
+		    !(la > ls && r->ahost[la - ls - 1] == '.' &&
 		    strcmp(r->ahost + la - ls, shown) == 0) &&
 		    !(ls > la && shown[ls - la - 1] == '.' &&
 		    strcmp(shown + ls - la, r->ahost) == 0))
@@ -307,10 +342,12 @@ tag(struct render *r)
 			size_t before = r->uris->len;
 			if (add_uri(r, s + vs, vl) == -1)
 				return -1;
-			if (al == 4 && r->anchor >= 0 && r->uris->len > before)
-				(void)score_uri_host(r->uris->p + before,
-				    r->uris->len - before - 1, r->ahost,
-				    sizeof r->ahost);
+			if (al == 4 && r->anchor >= 0 && r->uris->len > before) {
+				const char *l = r->uris->p + before;
+				const char *le = memchr(l, '\n', r->uris->len - before);
+				(void)score_uri_host(l, le ? (size_t)(le - l) :
+				    r->uris->len - before, r->ahost, sizeof r->ahost);
+			}
 		} else if (al > 2 && strncasecmp(s + an, "on", 2) == 0)
 			*r->flags |= SCORE_HTML_SCRIPT;
 		else if (al == 5 && strncasecmp(s + an, "style", 5) == 0 && vl) {

@@ -24,5 +24,6 @@ int score_html_render(const char *, size_t, struct buf *text,
 	struct buf *uris, size_t *nuri, unsigned *flags);
 int score_html_entity(const char *, size_t, size_t *used, char out[8]);
 int score_uri_host(const char *, size_t, char *host, size_t hostsize);
+int score_uri_add(struct buf *uris, const char *, size_t);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "score_html.h"
 #include "score_msg.h"
+#include "uri.h"
 
 void
 score_msg_free(struct score_msg *sm)
@@ -97,38 +98,46 @@ score_text_normalise(const char *s, size_t n, struct buf *out, size_t max)
 	return 0;
 }
 
-/* Links written as text (http://, https://, ftp://, www.) appended to
- * uris one per line. */
+/* Links written as text (http://, https://, ftp://, with "\\" for "/"
+ * too, and www.) appended to uris as score_uri_add writes them.  The host
+ * may hold Unicode letters (uri_text_host_end says where it ends); the
+ * rest of the link ends at the first byte outside printable ASCII. */
 int
 score_text_uris(const char *s, size_t n, struct buf *uris, size_t *nuri)
 {
-	size_t i, e;
+	static const char stop[] = "<>\"'`()[]{}|^";
+	struct uri_parts p;
+	size_t i, a, e, he;
 
 	for (i = 0; i + 4 < n && *nuri < SCORE_HTML_MAXURI; i++) {
-		size_t k = 0;
+		int c = tolower((unsigned char)s[i]);
+		if (c != 'h' && c != 'f' && c != 'w')
+			continue;
 		if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '/' ||
 		    s[i - 1] == '.' || s[i - 1] == '@'))
 			continue;
-		if (n - i > 7 && strncasecmp(s + i, "http://", 7) == 0)
-			k = 7;
-		else if (n - i > 8 && strncasecmp(s + i, "https://", 8) == 0)
-			k = 8;
-		else if (n - i > 6 && strncasecmp(s + i, "ftp://", 6) == 0)
-			k = 6;
-		else if (strncasecmp(s + i, "www.", 4) == 0)
-			k = 4;
-		if (k == 0)
+		if (uri_split(s + i, n - i, 2, &p) == -1)
 			continue;
-		for (e = i + k; e < n && e - i < 2048; e++) {
-			unsigned char c = (unsigned char)s[e];
-			if (c <= ' ' || c >= 0x7f || strchr("<>\"'`()[]{}|\\^", c))
+		a = i + p.auth;
+		for (e = a; e < n && e - i < 2048; e++) {
+			unsigned char b = (unsigned char)s[e];
+			if (b <= ' ' || b == 0x7f || b == '/' || b == '\\' ||
+			    b == '?' || b == '#' || strchr(stop, b))
 				break;
 		}
-		while (e > i + k && strchr(".,;:!?", s[e - 1]))
+		if ((he = uri_text_host_end(s, a, e)) < e)
+			e = he;
+		else
+			for (; e < n && e - i < 2048; e++) {
+				unsigned char b = (unsigned char)s[e];
+				if (b <= ' ' || b >= 0x7f || strchr(stop, b))
+					break;
+			}
+		while (e > a && strchr(".,;:!?", s[e - 1]))
 			e--;
-		if (e == i + k)
+		if (e == a)
 			continue;
-		if (buf_add(uris, s + i, e - i) == -1 || buf_addc(uris, '\n') == -1)
+		if (score_uri_add(uris, s + i, e - i) == -1)
 			return -1;
 		(*nuri)++;
 		i = e - 1;

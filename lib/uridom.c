@@ -11,7 +11,7 @@
 #include <libpsl.h>
 
 #include "buf.h"
-#include "ip.h"
+#include "uri.h"
 #include "uridom.h"
 
 void
@@ -75,34 +75,17 @@ hexval(int c)
 	    c - 'a' + 10 : -1;
 }
 
-/* Does a link start at p[i]?  The length of its scheme part ("http://"),
- * 0 for a bare "www.", -1 for none. */
-static long
-link_start(const char *p, size_t n, size_t i)
+/* Does a link start at p[i]?  Not inside a word or a name. */
+static int
+link_start(const char *p, size_t n, size_t i, struct uri_parts *up)
 {
-	static const char *const schemes[] = { "http://", "https://", "ftp://" };
-	size_t k, j, sl;
-
 	if (i > 0) {
 		int c = lower((unsigned char)p[i - 1]);
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '.' || c == '-' || c == '_')
-			return -1;
+			return 0;
 	}
-	for (k = 0; k < sizeof schemes / sizeof schemes[0]; k++) {
-		sl = strlen(schemes[k]);
-		if (n - i < sl)
-			continue;
-		for (j = 0; j < sl && lower((unsigned char)p[i + j]) == schemes[k][j]; j++)
-			;
-		if (j == sl)
-			return (long)sl;
-	}
-	if (n - i >= 5 && lower((unsigned char)p[i]) == 'w' &&
-	    lower((unsigned char)p[i + 1]) == 'w' &&
-	    lower((unsigned char)p[i + 2]) == 'w' && p[i + 3] == '.')
-		return 0;
-	return -1;
+	return uri_split(p + i, n - i, 2, up) == 0;
 }
 
 /* Where the authority part ends: at '/', '?', '#', '\\', white space,
@@ -119,46 +102,6 @@ authority_end(const char *p, size_t n, size_t i)
 			break;
 	}
 	return i;
-}
-
-/* The host of the authority a..z into out, lower case, percent-decoded,
- * without user part, port and final dots.  0, or -1 when it is not a
- * plausible ASCII host name or address. */
-static int
-host_of(const char *p, size_t a, size_t z, char *out, size_t outsize)
-{
-	size_t i, o = 0;
-	int hv, lv;
-
-	for (i = z; i > a; i--)
-		if (p[i - 1] == '@') {
-			a = i;   /* the user part goes (RFC 3986 3.2.1) */
-			break;
-		}
-	for (i = a; i < z; i++) {
-		int c = (unsigned char)p[i];
-		if (c == ':')
-			break;   /* the port */
-		if (c == '%' && i + 2 < z && (hv = hexval(p[i + 1])) >= 0 &&
-		    (lv = hexval(p[i + 2])) >= 0) {
-			c = hv * 16 + lv;
-			i += 2;
-		}
-		c = lower(c);
-		if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-		    c == '-' || c == '.' || c == '_'))
-			return -1;
-		if (o + 1 >= outsize || o >= URIDOM_NAME_MAX)
-			return -1;
-		out[o++] = (char)c;
-	}
-	while (o > 0 && out[o - 1] == '.')
-		o--;
-	out[o] = '\0';
-	if (o == 0 || out[0] == '.' || strstr(out, "..") != NULL ||
-	    strchr(out, '.') == NULL)
-		return -1;
-	return 0;
 }
 
 /* Add name unless already there or over max.  0, or -1 (ENOMEM). */
@@ -193,24 +136,26 @@ add(struct uridom *u, const char *name, int isip)
 int
 uridom_scan(struct uridom *u, const char *p, size_t n)
 {
-	char host[URIDOM_NAME_MAX + 1], reg[URIDOM_NAME_MAX + 1];
-	struct ip_addr ip;
-	size_t i, z;
-	long sl;
+	char host[URIDOM_NAME_MAX + 2], reg[URIDOM_NAME_MAX + 1];
+	struct uri_parts up;
+	size_t i, a, z;
+	unsigned fl;
+	int t;
 
 	for (i = 0; i < n; i++) {
 		int c = lower((unsigned char)p[i]);
 		if (c != 'h' && c != 'f' && c != 'w')
 			continue;
-		if ((sl = link_start(p, n, i)) < 0)
+		if (!link_start(p, n, i, &up))
 			continue;
-		z = authority_end(p, n, i + (size_t)sl);
-		if (host_of(p, i + (size_t)sl, z, host, sizeof host) == 0) {
+		a = i + up.auth;
+		z = uri_text_host_end(p, a, authority_end(p, n, a));
+		fl = 0;
+		if ((t = uri_host(p + a, z - a, host, sizeof host, &fl)) != -1) {
 			u->links++;
-			if (ip_parse(host, strlen(host), &ip) == 0) {
-				if (ip.family == 4 && add(u, host, 1) == -1)
-					return -1;
-			} else if (uridom_registered(host, reg, sizeof reg) == 0 &&
+			if (t == URI_IPV4 && add(u, host, 1) == -1)
+				return -1;
+			if (t == URI_NAME && uridom_registered(host, reg, sizeof reg) == 0 &&
 			    add(u, reg, 0) == -1)
 				return -1;
 		}
@@ -219,10 +164,12 @@ uridom_scan(struct uridom *u, const char *p, size_t n)
 	return 0;
 }
 
-/* One character reference at p[0] == '&' ("&#104;", "&#x68;", "&amp;",
- * "&period;", "&sol;", "&colon;"): its ASCII value and length, or 0. */
+/* One character reference at p[0] == '&' ("&#104;", "&#xE4;", "&amp;",
+ * "&period;", "&sol;", "&colon;"): its UTF-8 bytes into out (never more
+ * than the reference is long), their count in *ol, and the reference's
+ * length; 0 when it is none. */
 static size_t
-entity(const char *p, size_t n, int *c)
+entity(const char *p, size_t n, char out[4], size_t *ol)
 {
 	static const struct {
 		const char *name;
@@ -231,7 +178,7 @@ entity(const char *p, size_t n, int *c)
 		{ "colon;", ':' }, { "quot;", '"' }, { "lt;", '<' }, { "gt;", '>' },
 		{ "commat;", '@' }, { "percnt;", '%' }, { "num;", '#' } };
 	size_t i = 1, k;
-	unsigned v = 0, digits = 0;
+	unsigned long v = 0, digits = 0;
 
 	if (n > 2 && p[1] == '#') {
 		int hex = n > 3 && (p[2] == 'x' || p[2] == 'X');
@@ -242,15 +189,31 @@ entity(const char *p, size_t n, int *c)
 				break;
 			v = v * (hex ? 16 : 10) + (unsigned)d;
 		}
-		if (digits == 0 || v == 0 || v > 126)
-			return 0;   /* only ASCII matters to a host name */
-		*c = (int)v;
+		if (digits == 0 || v == 0 || v > 0x10FFFF ||
+		    (v >= 0xD800 && v <= 0xDFFF))
+			return 0;
+		/* "&#" and the digits are never shorter than the UTF-8 */
+		if (v < 0x80)
+			out[0] = (char)v, *ol = 1;
+		else if (v < 0x800)
+			out[0] = (char)(0xC0 | v >> 6), out[1] = (char)(0x80 | (v & 0x3F)),
+			*ol = 2;
+		else if (v < 0x10000)
+			out[0] = (char)(0xE0 | v >> 12),
+			out[1] = (char)(0x80 | (v >> 6 & 0x3F)),
+			out[2] = (char)(0x80 | (v & 0x3F)), *ol = 3;
+		else
+			out[0] = (char)(0xF0 | v >> 18),
+			out[1] = (char)(0x80 | (v >> 12 & 0x3F)),
+			out[2] = (char)(0x80 | (v >> 6 & 0x3F)),
+			out[3] = (char)(0x80 | (v & 0x3F)), *ol = 4;
 		return i < n && p[i] == ';' ? i + 1 : i;
 	}
 	for (k = 0; k < sizeof named / sizeof named[0]; k++) {
 		size_t l = strlen(named[k].name);
 		if (n - 1 >= l && strncasecmp(p + 1, named[k].name, l) == 0) {
-			*c = named[k].c;
+			out[0] = (char)named[k].c;
+			*ol = 1;
 			return l + 1;
 		}
 	}
@@ -263,16 +226,18 @@ int
 uridom_scan_html(struct uridom *u, const char *p, size_t n)
 {
 	struct buf b = BUF_INIT;
-	size_t i, k;
-	int c, rc;
+	size_t i, k, ol;
+	char c[4];
+	int rc;
 
 	if (memchr(p, '&', n) == NULL)
 		return uridom_scan(u, p, n);
 	if (buf_grow(&b, n + 1) == -1)
 		return -1;
 	for (i = 0; i < n; i++) {
-		if (p[i] == '&' && (k = entity(p + i, n - i, &c)) > 0) {
-			b.p[b.len++] = (char)c;
+		if (p[i] == '&' && (k = entity(p + i, n - i, c, &ol)) > 0) {
+			memcpy(b.p + b.len, c, ol);
+			b.len += ol;
 			i += k - 1;
 		} else
 			b.p[b.len++] = p[i];

@@ -2,10 +2,12 @@
  * name their owner registered (the Public Suffix List through libpsl:
  * "www.evil.example.co.uk" is "example.co.uk"), as URI blocklists (SURBL,
  * URIBL, Spamhaus DBL) list them.  Links are found as a mail reader finds
- * them: "http://", "https://", "ftp://" and bare "www." names, in plain
- * text and in HTML alike; the user part of "http://bank.example@evil.test/"
- * is skipped, as browsers skip it; "%2e" in a host is decoded; IPv4
- * literals are kept as addresses; in HTML, character references are
+ * them: "http://", "https://", "ftp://" (with "\\" for "/" too) and bare
+ * "www." names, in plain text and in HTML alike; the host is read as a
+ * browser reads it (uri.h: the user part of "http://bank.example@evil.test/"
+ * skipped, "%2e" decoded, Unicode labels and the IDNA full stops turned
+ * into A-labels, "0x7f.1" into 127.0.0.1, final dots dropped); IPv4
+ * addresses are kept as addresses; in HTML, character references are
  * decoded first ("&#104;ttp://").  The text is a stranger's: every name is
  * checked and capped.  Library code: never prints, never exits. */
 #ifndef PORTCULLIS_URIDOM_H

@@ -27,6 +27,8 @@ build)
 		pc libmagic libmagic-dev
 		# dnsbl-check: registered domains of links (Public Suffix List)
 		pc libpsl libpsl-dev
+		# spam-score, dnsbl-check: link hosts to A-labels (IDNA)
+		pc libidn2 libidn2-dev
 		# spam-score: the Bayes token store
 		pc lmdb liblmdb-dev
 	else
@@ -37,6 +39,7 @@ build)
 		need libarchive-dev
 		need libmagic-dev
 		need libpsl-dev
+		need libidn2-dev
 		need liblmdb-dev
 	fi
 	;;

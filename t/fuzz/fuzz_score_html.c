@@ -4,7 +4,8 @@
  * Even sizes: the bytes are a whole message, through score_msg_build
  * (MIME walk, charset conversion, rendering).  Properties beyond "no
  * crash, no leak, no UB": the rendered text is never much longer than the
- * HTML, the links are capped, normalised text has no white space runs. */
+ * HTML, the links are capped, normalised text has no white space runs,
+ * and a link's canonical form (uri.h) is its own canonical form. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +14,24 @@
 #include "msg.h"
 #include "score_html.h"
 #include "score_msg.h"
+#include "uri.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *, size_t);
+
+/* Canonical once is canonical: uri_canon of its own output is the same. */
+static void
+canon_twice(const char *u, size_t n)
+{
+	struct buf a = BUF_INIT, b = BUF_INIT;
+	unsigned fl = 0;
+
+	if (uri_canon(u, n, &a, &fl) == 0 &&
+	    (uri_canon(a.p, a.len, &b, &fl) != 0 || a.len != b.len ||
+	    memcmp(a.p, b.p, a.len) != 0 || a.len > n + 8 + URI_HOST_MAX))
+		abort();
+	buf_free(&a);
+	buf_free(&b);
+}
 
 static void
 html(const char *s, size_t n)
@@ -38,6 +55,7 @@ html(const char *s, size_t n)
 			if (uris.p[i] == '\n') {
 				(void)score_uri_host(uris.p + start, i - start, host,
 				    sizeof host);
+				canon_twice(uris.p + start, i - start);
 				start = i + 1;
 			}
 	}

@@ -299,7 +299,7 @@ static const struct {
 	{ "http://co.uk/ http://localhost/ http://x/", "" },
 	{ "nohttp://example.com wwwx.example.com awww.example.com", "" },
 	{ "http://exa mple.com", "" },
-	{ "http://\xc3\xa9xample.com/", "" },
+	{ "http://\xc3\xa9xample.com/", "xn--xample-9ua.com" },
 	{ "HTTP://EXAMPLE.ORG", "example.org" },
 	{ "http://..example.com/ http://example..com/", "" },
 	{ "http://a.b.c.d.e.f.blogspot.com/", "f.blogspot.com" },
