@@ -607,13 +607,12 @@ int
 score_bayes_stats(struct score_bayes *b, struct score_bayes_stats *st)
 {
 	MDB_txn *txn;
-	MDB_envinfo ei;
 	MDB_stat ms;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	struct stat sb;
 	const char *path;
-	int rc;
+	int rc, i;
 
 	memset(st, 0, sizeof *st);
 	if (b->env == NULL) {
@@ -632,9 +631,13 @@ score_bayes_stats(struct score_bayes *b, struct score_bayes_stats *st)
 	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
 		st->known += k.mv_size > 5 && memcmp(k.mv_data, "seen:", 5) == 0;
 	mdb_cursor_close(cur);
-	mdb_env_info(b->env, &ei);
-	if (mdb_env_stat(b->env, &ms) == 0)
-		st->usedbytes = (uint64_t)ms.ms_psize * (ei.me_last_pgno + 1);
+	/* the pages holding data: both databases, the main one naming
+	 * them, the two meta pages; not the free ones LMDB keeps for reuse */
+	st->usedbytes = 0;
+	for (i = 0; i < 3; i++)
+		if (mdb_stat(txn, i == 0 ? b->tok : i == 1 ? b->meta : 1, &ms) == 0)
+			st->usedbytes += (uint64_t)ms.ms_psize * (2 * (i == 2) +
+			    ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages);
 	mdb_txn_abort(txn);
 	if (rc != MDB_NOTFOUND)
 		goto fail;
