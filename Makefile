@@ -88,7 +88,7 @@ $(BIN)/%: $(OBJ)/cmd/%.o $(LIBA)
 $(OBJ)/unit/%: t/unit/%.c t/unit/tap.h $(LIBA)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CFLAGS) $(PKG_CFLAGS) -It/unit $(ALL_LDFLAGS) -o $@ $< $(LIBA) \
-		$(shell $(PKG_CONFIG) --libs $(ALL_PKGS))
+		$(shell $(PKG_CONFIG) --libs $(ALL_PKGS)) -lm
 
 unit: all $(UNIT_BIN)
 
@@ -126,7 +126,7 @@ t/fuzz/bin/libfuzz.a: $(FUZZ_LIBOBJ)
 t/fuzz/bin/%: t/fuzz/%.c t/fuzz/bin/libfuzz.a
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer,$(FUZZ_SAN) -o $@ $< t/fuzz/bin/libfuzz.a \
-		$(shell $(PKG_CONFIG) --libs $(ALL_PKGS))
+		$(shell $(PKG_CONFIG) --libs $(ALL_PKGS)) -lm
 fuzz: deps
 	@sh share/devel/deps.sh fuzz
 	@$(MAKE) --no-print-directory -j2 $(FUZZ_BIN)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "checker.h"
@@ -27,19 +28,24 @@ struct tool {
 	struct score_conf   c;
 	struct score_bayes  bayes;
 	int                 bayes_on;
+	int                 autolearn;   /* bayesautolearn: 1 on, -1 the database
+					  * is not writable ("unavailable") */
+	const char         *al;          /* this message: autolearn=..., or NULL */
 	int                 explain;
 	int                 tag_subject; /* the current message's Subject is replaced */
 };
 
 static struct tool T;
 
-/* Everything from the control directory and the rules.  0, or -1 after
- * logging why. */
+/* Everything from the control directory and the rules; want_bayes 2:
+ * the checker, which opens the database writable when it autolearns
+ * (inbound mail only: the outbound rules look for secrets, not spam).
+ * 0, or -1 after logging why. */
 static int
 load(int want_bayes, int eager)
 {
 	char err[5200];
-	int r;
+	int r = -1;
 
 	if (score_conf_load(&T.c, eager, err, sizeof err) == -1) {
 		log_fatal(0, "%s", err);
@@ -47,7 +53,18 @@ load(int want_bayes, int eager)
 	}
 	if (want_bayes && T.c.dbpath[0] && (score_set_uses_bayes(&T.c.set[0]) ||
 	    score_set_uses_bayes(&T.c.set[1]))) {
-		r = score_bayes_open(&T.bayes, T.c.dbpath, 0);
+		if (want_bayes == 2 && T.c.autolearn &&
+		    score_set_uses_bayes(&T.c.set[0])) {
+			if ((r = score_bayes_open(&T.bayes, T.c.dbpath, 1)) == 0)
+				T.autolearn = 1;
+			else {
+				T.autolearn = -1;
+				log_warn(errno, "unable to open %s for autolearning; "
+				    "scoring without it", T.c.dbpath);
+			}
+		}
+		if (r == -1)
+			r = score_bayes_open(&T.bayes, T.c.dbpath, 0);
 		if (r == -1) {
 			log_fatal(errno, "unable to open the Bayes database %s",
 			    T.c.dbpath);
@@ -63,13 +80,13 @@ static int
 init(struct checker_ctx *ctx)
 {
 	ctx->tool = &T;
-	return load(1, 0);
+	return load(2, 0);
 }
 
 /* "Yes, score=7.1 required=5.0 tests=A,B" folded at commas. */
 static int
 status_header(struct buf *hdrs, int yes, double score, double req,
-    const struct buf *tests)
+    const struct buf *tests, const char *al)
 {
 	size_t col, i, start;
 
@@ -90,6 +107,8 @@ status_header(struct buf *hdrs, int yes, double score, double req,
 		col += i - start + 1;
 		start = i + 1;
 	}
+	if (al && buf_printf(hdrs, " autolearn=%s", al) == -1)
+		return -1;
 	return buf_adds(hdrs, " version=portcullis\n");
 }
 
@@ -105,6 +124,8 @@ explain(const struct score_set *s, const struct score_result *res, int d,
 	    "verdict=%s", d ? "out" : "in", res->score, T.c.thr[d][SCORE_FLAG], verdict);
 	if (res->bayes >= 0)
 		fprintf(fp, " bayes=%.4f", res->bayes);
+	if (T.al)
+		fprintf(fp, " autolearn=%s", T.al);
 	fprintf(fp, " regexes-run=%zu/%zu\n", res->regex_run, s->n);
 	for (i = 0; i < s->n; i++) {
 		const struct score_rule *r = &s->r[i];
@@ -122,6 +143,35 @@ explain(const struct score_set *s, const struct score_result *res, int d,
 	}
 	for (k = 0; k < nshown; k++)
 		fprintf(fp, "notice %s:\n%s", shown[k]->name, shown[k]->text.p);
+}
+
+/* Autolearning (control/bayesautolearn): learn sm as spam or ham when its
+ * score without Bayes is beyond a threshold and it was never learned, in
+ * one short write transaction.  What goes into X-Spam-Status:
+ * "spam", "ham", "no" (between the thresholds, or known already), or
+ * "failed" after a warning: the verdict never depends on it. */
+static const char *
+autolearn(const struct score_msg *sm, const struct score_result *res, int d)
+{
+	double s;
+	int spam, r;
+
+	if (d != 0)
+		return "no";
+	s = score_learn_score(&T.c.set[d], res);
+	if (s >= T.c.al_spam)
+		spam = 1;
+	else if (s <= T.c.al_ham)
+		spam = 0;
+	else
+		return "no";
+	T.bayes.today = (uint32_t)(time(NULL) / 86400);
+	if ((r = score_bayes_learn_new(&T.bayes, sm, spam)) != -1 &&
+	    score_bayes_commit(&T.bayes) == 0)
+		return r == 0 ? (spam ? "spam" : "ham") : "no";
+	log_warn(errno, "unable to autolearn into %s; the verdict stands",
+	    T.c.dbpath);
+	return "failed";
 }
 
 /* One message: its score, the verdict, the X-Spam headers. */
@@ -181,6 +231,8 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 	}
 	if (res.limited)
 		log_warn(0, "a rule reached the regex match limit; it counted as no hit");
+	T.al = T.autolearn == 1 ? autolearn(&sm, &res, d) :
+	    T.autolearn ? "unavailable" : NULL;
 	if (T.explain)
 		explain(&T.c.set[d], &res, d, verdict_name(r->v),
 		    ctx->annotate ? stderr : stdout);
@@ -196,7 +248,7 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 				goto out;
 		if (buf_addc(hdrs, '\n') == -1 ||
 		    status_header(hdrs, lvl >= SCORE_FLAG, res.score, thr[SCORE_FLAG],
-		    &tests) == -1)
+		    &tests, T.al) == -1)
 			goto out;
 		if (lvl >= SCORE_FLAG && T.c.subject[0]) {
 			long s = hdr_find(h, "Subject", 0);
@@ -335,11 +387,13 @@ learn(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "learn-spam", no_argument, NULL, 's' },
 		{ "learn-ham", no_argument, NULL, 'h' },
+		{ "now", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct hdr_limits hl;
 	unsigned long db;
 	size_t max, n = 0, known = 0, failed = 0;
+	uint32_t now = 0;
 	int ch, spam = -1, i, fd, r;
 
 	while ((ch = getopt_long(argc, argv, "C:", lo, NULL)) != -1) {
@@ -347,9 +401,9 @@ learn(int argc, char **argv)
 			ctl_set_dir(optarg);
 		else if ((ch == 's' || ch == 'h') && (spam == -1 || spam == (ch == 's')))
 			spam = ch == 's';
-		else {
+		else if (ch != 'n' || score_bayes_day_parse(optarg, &now) == -1) {
 			fprintf(stderr, "usage: %s --learn-spam|--learn-ham [-C dir] "
-			    "[file ...]\n", log_prog());
+			    "[--now YYYY-MM-DD] [file ...]\n", log_prog());
 			return EXIT_TEMP;
 		}
 	}
@@ -368,6 +422,8 @@ learn(int argc, char **argv)
 		log_fatal(errno, "unable to open %s", T.c.dbpath);
 		return EXIT_TEMP;
 	}
+	if (now)
+		T.bayes.today = now;
 	for (i = optind; i < argc || (i == optind && optind == argc); i++) {
 		const char *name = i < argc ? argv[i] : "-";
 		fd = i < argc ? open(name, O_RDONLY | O_CLOEXEC | O_NOCTTY) : 0;
@@ -406,6 +462,105 @@ learn(int argc, char **argv)
 	return fflush(stdout) == EOF || failed ? EXIT_TEMP : EXIT_PASS;
 }
 
+static int
+dump_one(void *arg, uint64_t t, uint32_t spam, uint32_t ham, uint32_t day)
+{
+	char d[16];
+
+	score_bayes_day_format(day, d, sizeof d);
+	return printf("token %016llx %u %u %s\n", (unsigned long long)t, spam,
+	    ham, d) < 0 ? -1 : 0;
+}
+
+/* --bayes-stats, --bayes-dump, --bayes-expire [--days N] [--count N]
+ * [--now YYYY-MM-DD] [-C dir]: the database's counts; the same and every
+ * token; expiry (score_bayes_expire) with control/bayesmaxtokens. */
+static int
+bayes_admin(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "bayes-stats", no_argument, NULL, 's' },
+		{ "bayes-dump", no_argument, NULL, 'd' },
+		{ "bayes-expire", no_argument, NULL, 'e' },
+		{ "days", required_argument, NULL, 'D' },
+		{ "count", required_argument, NULL, 'N' },
+		{ "now", required_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct score_bayes_stats st;
+	struct score_bayes_expiry ex;
+	unsigned long days = SCORE_BAYES_EXPIRE_DAYS, count = SCORE_BAYES_EXPIRE_COUNT;
+	uint32_t now = 0;
+	char d[3][16], *end;
+	int ch, mode = 0, r;
+
+	while ((ch = getopt_long(argc, argv, "C:", lo, NULL)) != -1) {
+		if (ch == 'C')
+			ctl_set_dir(optarg);
+		else if ((ch == 's' || ch == 'd' || ch == 'e') && (!mode || mode == ch))
+			mode = ch;
+		else if (ch == 'D' || ch == 'N') {
+			unsigned long *v = ch == 'D' ? &days : &count;
+			errno = 0;
+			*v = strtoul(optarg, &end, 10);
+			if (*optarg < '0' || *optarg > '9' || *end || errno ||
+			    *v > 100000)
+				goto usage;
+		} else if (ch != 'n' || score_bayes_day_parse(optarg, &now) == -1)
+			goto usage;
+	}
+	if (optind < argc)
+		goto usage;
+	if (load(0, 0) == -1)
+		return EXIT_TEMP;
+	if (T.c.dbpath[0] == '\0') {
+		log_fatal(0, "no Bayes database: put its path into %s/bayesdb",
+		    ctl_dir());
+		return EXIT_TEMP;
+	}
+	if ((r = score_bayes_open(&T.bayes, T.c.dbpath, mode == 'e')) != 0) {
+		if (r == 1)
+			errno = ENOENT;
+		log_fatal(errno, "unable to open %s", T.c.dbpath);
+		return EXIT_TEMP;
+	}
+	if (now)
+		T.bayes.today = now;
+	if (mode == 'e') {
+		if (score_bayes_expire(&T.bayes, (unsigned)days, (unsigned)count,
+		    T.c.bayesmaxtokens, &ex) == -1) {
+			log_fatal(errno, "unable to expire %s", T.c.dbpath);
+			score_bayes_close(&T.bayes);
+			return EXIT_TEMP;
+		}
+		printf("%s: expired %zu tokens: %zu not learned for %lu days with a "
+		    "count of %lu or less, %zu over bayesmaxtokens; %zu left\n",
+		    log_prog(), ex.byage + ex.bysize, ex.byage, days, count,
+		    ex.bysize, ex.left);
+	} else if (score_bayes_stats(&T.bayes, &st) == -1 ||
+	    (mode == 'd' && score_bayes_each(&T.bayes, dump_one, NULL) != 0)) {
+		log_fatal(errno, "unable to read %s", T.c.dbpath);
+		score_bayes_close(&T.bayes);
+		return EXIT_TEMP;
+	} else {
+		score_bayes_day_format(st.oldest, d[0], sizeof d[0]);
+		score_bayes_day_format(st.newest, d[1], sizeof d[1]);
+		score_bayes_day_format(st.since, d[2], sizeof d[2]);
+		printf("database %s\nspam %u\nham %u\nknown %zu\ntokens %zu\n"
+		    "hapaxes %zu\nundated %zu\noldest %s\nnewest %s\nsince %s\n"
+		    "filebytes %llu\nusedbytes %llu\n", T.c.dbpath, st.nspam,
+		    st.nham, st.known, st.tokens, st.hapaxes, st.undated, d[0], d[1],
+		    d[2], (unsigned long long)st.filebytes,
+		    (unsigned long long)st.usedbytes);
+	}
+	score_bayes_close(&T.bayes);
+	return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;
+usage:
+	fprintf(stderr, "usage: %s --bayes-stats|--bayes-dump|--bayes-expire "
+	    "[--days N] [--count N] [--now YYYY-MM-DD] [-C dir]\n", log_prog());
+	return EXIT_TEMP;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -421,6 +576,10 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--learn-spam") == 0 ||
 		    strcmp(argv[i], "--learn-ham") == 0)
 			return learn(argc, argv);
+		if (strcmp(argv[i], "--bayes-stats") == 0 ||
+		    strcmp(argv[i], "--bayes-dump") == 0 ||
+		    strcmp(argv[i], "--bayes-expire") == 0)
+			return bayes_admin(argc, argv);
 	}
 	/* --explain is ours; the frame gets the rest */
 	for (i = o = 1; i < argc; i++) {

@@ -941,6 +941,21 @@ score_eval(struct score_set *s, struct score_msg *sm, double bayes,
 	return 0;
 }
 
+/* The score without the weights of the bayes rules that hit: what
+ * autolearning goes by, so that Bayes never teaches itself what it
+ * already believes (SpamAssassin's bayes_auto_learn does the same). */
+double
+score_learn_score(const struct score_set *s, const struct score_result *res)
+{
+	double v = res->score;
+	size_t i;
+
+	for (i = 0; i < res->n && i < s->n; i++)
+		if (res->hit[i] && s->r[i].kind == SCORE_BAYES)
+			v -= s->r[i].score;
+	return v;
+}
+
 void
 score_result_free(struct score_result *res)
 {

@@ -100,6 +100,7 @@ int  score_set_uses_bayes(const struct score_set *);
 int  score_eval(struct score_set *, struct score_msg *, double bayes,
 	struct score_result *);
 void score_result_free(struct score_result *);
+double score_learn_score(const struct score_set *, const struct score_result *);
 int  score_tests(const struct score_set *, const struct score_result *,
 	struct buf *out);
 

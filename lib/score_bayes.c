@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "score_bayes.h"
 #include "score_html.h"
@@ -23,9 +25,28 @@
 #define MIN_DEV    0.1
 #define MAX_TOKENS 150
 
+/* A token's value: 12 bytes now, 8 (no day) as written before days
+ * were kept; day 0 means "not stored". */
 struct counts {
-	uint32_t spam, ham;
+	uint32_t spam, ham, day;
 };
+#define COUNTS_OLD 8
+
+/* Expiry deletes in write transactions of this many tokens (or ten times
+ * as many looked at), so that a checker that autolearns waits for the
+ * writer lock no longer than one batch takes. */
+#define EXPIRE_BATCH 5000
+
+/* The counts in v; 0, or -1 when v is neither size. */
+static int
+counts_get(const MDB_val *v, struct counts *c)
+{
+	memset(c, 0, sizeof *c);
+	if (v->mv_size != sizeof *c && v->mv_size != COUNTS_OLD)
+		return -1;
+	memcpy(c, v->mv_data, v->mv_size);
+	return 0;
+}
 
 static uint64_t
 fnv(uint64_t h, const char *s, size_t n)
@@ -167,18 +188,23 @@ score_bayes_tokens(const struct score_msg *sm, uint64_t *v, size_t max)
 	return o;
 }
 
-/* Open the database at path (created when writable).  0; 1 when it does
- * not exist and we only read (no Bayes: not an error); -1 with errno. */
+/* Open the database at path.  Writable: created when missing, learning
+ * and expiry allowed; opening it writes nothing when it exists, so that a
+ * checker that may autolearn costs a write transaction only when it
+ * learns.  0; 1 when it does not exist and we only read (no Bayes: not an
+ * error); -1 with errno. */
 int
 score_bayes_open(struct score_bayes *b, const char *path, int writable)
 {
 	MDB_env *env;
 	MDB_txn *txn;
 	MDB_dbi dbi;
+	unsigned create = 0;
 	int rc;
 
 	memset(b, 0, sizeof *b);
 	b->min = SCORE_BAYES_MIN;
+	b->today = (uint32_t)(time(NULL) / 86400);
 	if ((rc = mdb_env_create(&env)) != 0) {
 		errno = rc > 0 ? rc : ENOMEM;
 		return -1;
@@ -196,10 +222,15 @@ score_bayes_open(struct score_bayes *b, const char *path, int writable)
 	}
 	b->env = env;
 	b->rdonly = !writable;
-	if ((rc = mdb_txn_begin(env, NULL, writable ? 0 : MDB_RDONLY, &txn)) != 0)
+again:
+	if ((rc = mdb_txn_begin(env, NULL, create ? 0 : MDB_RDONLY, &txn)) != 0)
 		goto fail;
-	if ((rc = mdb_dbi_open(txn, "tokens", writable ? MDB_CREATE : 0, &dbi)) != 0) {
+	if ((rc = mdb_dbi_open(txn, "tokens", create, &dbi)) != 0) {
 		mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND && writable && !create) {
+			create = MDB_CREATE;
+			goto again;
+		}
 		if (rc == MDB_NOTFOUND && !writable) {
 			score_bayes_close(b);
 			return 1;
@@ -207,8 +238,12 @@ score_bayes_open(struct score_bayes *b, const char *path, int writable)
 		goto fail;
 	}
 	b->tok = dbi;
-	if ((rc = mdb_dbi_open(txn, "meta", writable ? MDB_CREATE : 0, &dbi)) != 0) {
+	if ((rc = mdb_dbi_open(txn, "meta", create, &dbi)) != 0) {
 		mdb_txn_abort(txn);
+		if (rc == MDB_NOTFOUND && writable && !create) {
+			create = MDB_CREATE;
+			goto again;
+		}
 		goto fail;
 	}
 	b->meta = dbi;
@@ -251,6 +286,20 @@ put_count(MDB_txn *txn, MDB_dbi dbi, const char *key, uint32_t n)
 	return mdb_put(txn, dbi, &k, &v, 0);
 }
 
+/* The day this version first wrote the database, stamped now (in the
+ * write transaction txn) when it was not yet: tokens without a day count
+ * as learned then.  0, or an LMDB error. */
+static int
+since_mark(MDB_txn *txn, MDB_dbi meta, uint32_t today)
+{
+	uint32_t since;
+	int rc;
+
+	if ((rc = get_count(txn, meta, "since", &since)) != 0 || since != 0)
+		return rc;
+	return put_count(txn, meta, "since", today ? today : 1);
+}
+
 /* A message's identity for "learned already": its Message-ID and its
  * tokens hashed together (the same text sent twice is one message; the
  * same Message-ID with other text is another). */
@@ -267,10 +316,12 @@ msg_id(const struct score_msg *sm, const uint64_t *v, size_t n)
 }
 
 /* Learn sm as spam (1) or ham (0), in the write transaction that
- * score_bayes_commit ends.  0 learned; 1 learned already as that; -1 with
- * errno.  A message learned before as the other class moves over. */
-int
-score_bayes_learn(struct score_bayes *b, const struct score_msg *sm, int spam)
+ * score_bayes_commit ends; every token of it is stamped with b->today.
+ * 0 learned; 1 learned already (as that class; with newonly, as either);
+ * -1 with errno.  Without newonly a message learned before as the other
+ * class moves over. */
+static int
+learn(struct score_bayes *b, const struct score_msg *sm, int spam, int newonly)
 {
 	MDB_txn *txn;
 	uint64_t *v, id;
@@ -303,16 +354,18 @@ score_bayes_learn(struct score_bayes *b, const struct score_msg *sm, int spam)
 		was = *(unsigned char *)d.mv_data == 's';
 	else if (rc != MDB_NOTFOUND)
 		goto fail;
-	if (was == spam) {
+	if (was == spam || (newonly && was != -1)) {
 		free(v);
 		return 1;
 	}
+	if ((rc = since_mark(txn, b->meta, b->today)) != 0)
+		goto fail;
 	for (i = 0; i < n; i++) {
 		MDB_val tk = { sizeof v[i], &v[i] }, tv;
-		struct counts c = { 0, 0 };
-		if ((rc = mdb_get(txn, b->tok, &tk, &tv)) == 0 && tv.mv_size == sizeof c)
-			memcpy(&c, tv.mv_data, sizeof c);
-		else if (rc != 0 && rc != MDB_NOTFOUND)
+		struct counts c = { 0, 0, 0 };
+		if ((rc = mdb_get(txn, b->tok, &tk, &tv)) == 0)
+			counts_get(&tv, &c);
+		else if (rc != MDB_NOTFOUND)
 			goto fail;
 		if (was == 1 && c.spam)
 			c.spam--;
@@ -322,6 +375,7 @@ score_bayes_learn(struct score_bayes *b, const struct score_msg *sm, int spam)
 			c.spam++;
 		else
 			c.ham++;
+		c.day = b->today;
 		tv.mv_size = sizeof c;
 		tv.mv_data = &c;
 		if ((rc = mdb_put(txn, b->tok, &tk, &tv, 0)) != 0)
@@ -352,6 +406,21 @@ fail:
 	b->txn = NULL;
 	errno = rc > 0 ? rc : EIO;
 	return -1;
+}
+
+int
+score_bayes_learn(struct score_bayes *b, const struct score_msg *sm, int spam)
+{
+	return learn(b, sm, spam, 0);
+}
+
+/* Learn sm only when it was never learned, as either class: what
+ * autolearning does, so that it never overrides what a person taught. */
+int
+score_bayes_learn_new(struct score_bayes *b, const struct score_msg *sm,
+    int spam)
+{
+	return learn(b, sm, spam, 1);
 }
 
 /* Commit what was learned.  0, or -1 with errno. */
@@ -436,9 +505,8 @@ score_bayes_prob(struct score_bayes *b, const struct score_msg *sm)
 		MDB_val tk = { sizeof v[i], &v[i] }, tv;
 		struct counts c;
 		double rs, rh, pw, fw, cnt;
-		if (mdb_get(txn, b->tok, &tk, &tv) != 0 || tv.mv_size != sizeof c)
+		if (mdb_get(txn, b->tok, &tk, &tv) != 0 || counts_get(&tv, &c) == -1)
 			continue;
-		memcpy(&c, tv.mv_data, sizeof c);
 		if (c.spam + c.ham == 0)
 			continue;
 		rs = (double)c.spam / ns;
@@ -471,4 +539,321 @@ score_bayes_prob(struct score_bayes *b, const struct score_msg *sm)
 		p = (1 + h - s) / 2;
 	}
 	return p < 0 ? 0 : p > 1 ? 1 : p;
+}
+
+/* Walk every token in a read transaction: fn(arg, token, spam, ham, day)
+ * for each, day 0 when none is stored; a non-zero return from fn stops
+ * the walk and is returned.  0, or -1 with errno. */
+int
+score_bayes_each(struct score_bayes *b, score_bayes_fn fn, void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc, r = 0;
+
+	if (b->env == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if ((rc = mdb_txn_begin(b->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		errno = rc > 0 ? rc : EIO;
+		return -1;
+	}
+	if ((rc = mdb_cursor_open(txn, b->tok, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		errno = rc > 0 ? rc : EIO;
+		return -1;
+	}
+	while (r == 0 && (rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0) {
+		struct counts c;
+		uint64_t t;
+		if (k.mv_size != sizeof t || counts_get(&v, &c) == -1)
+			continue;
+		memcpy(&t, k.mv_data, sizeof t);
+		r = fn(arg, t, c.spam, c.ham, c.day);
+	}
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND) {
+		errno = rc > 0 ? rc : EIO;
+		return -1;
+	}
+	return r;
+}
+
+static int
+stats_one(void *arg, uint64_t t, uint32_t spam, uint32_t ham, uint32_t day)
+{
+	struct score_bayes_stats *st = arg;
+
+	(void)t;
+	st->tokens++;
+	st->hapaxes += (uint64_t)spam + ham == 1;
+	if (day == 0)
+		st->undated++;
+	else {
+		if (st->oldest == 0 || day < st->oldest)
+			st->oldest = day;
+		if (day > st->newest)
+			st->newest = day;
+	}
+	return 0;
+}
+
+/* Counts of the database for --bayes-stats, in one read transaction for
+ * the meta data and one walk over the tokens.  0, or -1 with errno. */
+int
+score_bayes_stats(struct score_bayes *b, struct score_bayes_stats *st)
+{
+	MDB_txn *txn;
+	MDB_stat ms;
+	MDB_cursor *cur;
+	MDB_val k, v;
+	struct stat sb;
+	const char *path;
+	int rc, i;
+
+	memset(st, 0, sizeof *st);
+	if (b->env == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if ((rc = mdb_txn_begin(b->env, NULL, MDB_RDONLY, &txn)) != 0)
+		goto fail;
+	if ((rc = get_count(txn, b->meta, "nspam", &st->nspam)) != 0 ||
+	    (rc = get_count(txn, b->meta, "nham", &st->nham)) != 0 ||
+	    (rc = get_count(txn, b->meta, "since", &st->since)) != 0 ||
+	    (rc = mdb_cursor_open(txn, b->meta, &cur)) != 0) {
+		mdb_txn_abort(txn);
+		goto fail;
+	}
+	while ((rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) == 0)
+		st->known += k.mv_size > 5 && memcmp(k.mv_data, "seen:", 5) == 0;
+	mdb_cursor_close(cur);
+	/* the pages holding data: both databases, the main one naming
+	 * them, the two meta pages; not the free ones LMDB keeps for reuse */
+	st->usedbytes = 0;
+	for (i = 0; i < 3; i++)
+		if (mdb_stat(txn, i == 0 ? b->tok : i == 1 ? b->meta : 1, &ms) == 0)
+			st->usedbytes += (uint64_t)ms.ms_psize * (2 * (i == 2) +
+			    ms.ms_branch_pages + ms.ms_leaf_pages + ms.ms_overflow_pages);
+	mdb_txn_abort(txn);
+	if (rc != MDB_NOTFOUND)
+		goto fail;
+	if (mdb_env_get_path(b->env, &path) == 0 && stat(path, &sb) == 0)
+		st->filebytes = (uint64_t)sb.st_size;
+	return score_bayes_each(b, stats_one, st) == 0 ? 0 : -1;
+fail:
+	errno = rc > 0 ? rc : EIO;
+	return -1;
+}
+
+/* Expiry's order for the size bound: the day, then the count (so the
+ * oldest go first, and of one day the hapaxes), in one sortable key. */
+static uint64_t
+age_key(const struct counts *c, uint32_t since)
+{
+	uint64_t n = (uint64_t)c->spam + c->ham;
+
+	return (uint64_t)(c->day ? c->day : since) << 32 |
+	    (n > 0xffffffffU ? 0xffffffffU : n);
+}
+
+/* Is the token stale: not learned for days, and learned no more than
+ * count times in all? */
+static int
+stale(const struct counts *c, uint32_t since, uint32_t today, unsigned days,
+    unsigned count)
+{
+	uint32_t d = c->day ? c->day : since;
+
+	return (uint64_t)c->spam + c->ham <= count && d <= today &&
+	    today - d >= days;
+}
+
+struct expire_scan {
+	uint32_t since, today;
+	unsigned days, count;
+	uint64_t *keys;
+	size_t    n, cap, alive;
+};
+
+static int
+expire_scan_one(void *arg, uint64_t t, uint32_t spam, uint32_t ham,
+    uint32_t day)
+{
+	struct expire_scan *x = arg;
+	struct counts c = { spam, ham, day };
+
+	(void)t;
+	if (stale(&c, x->since, x->today, x->days, x->count))
+		return 0;
+	x->alive++;
+	if (x->keys == NULL)
+		return 0;
+	if (x->n == x->cap) {
+		size_t cap = x->cap ? x->cap * 2 : 65536;
+		uint64_t *k = realloc(x->keys, cap * sizeof *k);
+		if (k == NULL)
+			return -1;
+		x->keys = k;
+		x->cap = cap;
+	}
+	x->keys[x->n++] = age_key(&c, x->since);
+	return 0;
+}
+
+static int
+cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Drop the tokens not learned for days (b->today the reference) whose
+ * spam and ham counts add up to no more than count; then, when
+ * maxtokens is not 0 and more are left, the oldest (of one day, the
+ * rarest) until maxtokens are.  The message counts are kept, as
+ * SpamAssassin's expiry keeps them.  A first pass reads in a read
+ * transaction and finds the cut; the deletions run in short write
+ * transactions, each token judged again on what it holds then, so that
+ * one learned meanwhile stays.  0, or -1 with errno (what was deleted
+ * before the error stays deleted). */
+int
+score_bayes_expire(struct score_bayes *b, unsigned days, unsigned count,
+    unsigned long maxtokens, struct score_bayes_expiry *out)
+{
+	struct expire_scan x;
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	MDB_stat ms;
+	uint64_t cut = 0, last = 0;
+	size_t excess = 0, atcut = 0, i, batch, seen;
+	int rc, started = 0, done = 0;
+
+	memset(out, 0, sizeof *out);
+	memset(&x, 0, sizeof x);
+	if (b->rdonly || b->env == NULL) {
+		errno = EROFS;
+		return -1;
+	}
+	/* tokens without a day count from the day of the upgrade */
+	if ((rc = mdb_txn_begin(b->env, NULL, 0, &txn)) != 0 ||
+	    (rc = since_mark(txn, b->meta, b->today)) != 0 ||
+	    (rc = get_count(txn, b->meta, "since", &x.since)) != 0 ||
+	    (rc = mdb_txn_commit(txn)) != 0)
+		goto fail;
+	txn = NULL;
+	x.today = b->today;
+	x.days = days;
+	x.count = count;
+	if (maxtokens && (x.keys = malloc(65536 * sizeof *x.keys)) != NULL)
+		x.cap = 65536;
+	if (maxtokens && x.keys == NULL)
+		return -1;
+	if (score_bayes_each(b, expire_scan_one, &x) != 0) {
+		free(x.keys);
+		return -1;
+	}
+	if (maxtokens && x.alive > maxtokens) {
+		excess = x.alive - maxtokens;
+		qsort(x.keys, x.n, sizeof *x.keys, cmp_u64);
+		cut = x.keys[excess - 1];
+		for (i = excess; i > 0 && x.keys[i - 1] == cut; i--)
+			atcut++;    /* of the tokens at the cut, this many go */
+	}
+	free(x.keys);
+	while (!done) {
+		if ((rc = mdb_txn_begin(b->env, NULL, 0, &txn)) != 0 ||
+		    (rc = mdb_cursor_open(txn, b->tok, &cur)) != 0)
+			goto fail;
+		if (!started) {
+			rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+			started = 1;
+		} else {
+			k.mv_size = sizeof last;
+			k.mv_data = &last;
+			rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		}
+		for (batch = seen = 0; rc == 0 && batch < EXPIRE_BATCH &&
+		    seen < 10 * EXPIRE_BATCH;
+		    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			struct counts c;
+			uint64_t ak;
+			int del = 0;
+			seen++;
+			if (counts_get(&v, &c) == -1)
+				continue;
+			ak = age_key(&c, x.since);
+			if (stale(&c, x.since, x.today, days, count))
+				del = 1, out->byage++;
+			else if (excess && (ak < cut || (ak == cut && atcut > 0))) {
+				del = 1, out->bysize++;
+				atcut -= ak == cut;
+			}
+			if (del && (rc = mdb_cursor_del(cur, 0)) != 0)
+				goto fail;
+			batch += del;
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto fail;
+		done = rc == MDB_NOTFOUND;
+		if (!done)    /* the key to go on from, still unjudged */
+			memcpy(&last, k.mv_data, sizeof last);
+		mdb_cursor_close(cur);
+		cur = NULL;
+		if ((rc = mdb_txn_commit(txn)) != 0) {
+			txn = NULL;
+			goto fail;
+		}
+		txn = NULL;
+	}
+	if ((rc = mdb_txn_begin(b->env, NULL, MDB_RDONLY, &txn)) != 0 ||
+	    (rc = mdb_stat(txn, b->tok, &ms)) != 0)
+		goto fail;
+	out->left = ms.ms_entries;
+	mdb_txn_abort(txn);
+	return 0;
+fail:
+	if (cur)
+		mdb_cursor_close(cur);
+	if (txn)
+		mdb_txn_abort(txn);
+	errno = rc > 0 ? rc : EIO;
+	return -1;
+}
+
+/* "YYYY-MM-DD" as days since 1970-01-01.  0, or -1 (EINVAL). */
+int
+score_bayes_day_parse(const char *s, uint32_t *day)
+{
+	struct tm tm;
+	const char *e;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	e = strptime(s, "%Y-%m-%d", &tm);
+	if (e == NULL || *e || tm.tm_year < 70 || tm.tm_year > 1100) {
+		errno = EINVAL;
+		return -1;
+	}
+	t = timegm(&tm);
+	*day = (uint32_t)(t / 86400);
+	return 0;
+}
+
+/* Day as "YYYY-MM-DD", or "-" for 0 (none). */
+void
+score_bayes_day_format(uint32_t day, char *out, size_t n)
+{
+	time_t t = (time_t)day * 86400;
+	struct tm tm;
+
+	if (day == 0 || gmtime_r(&t, &tm) == NULL)
+		snprintf(out, n, "-");
+	else
+		strftime(out, n, "%Y-%m-%d", &tm);
 }

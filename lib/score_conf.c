@@ -65,6 +65,44 @@ bad:
 	return 0;
 }
 
+/* control/bayesautolearn: "SPAM HAM", the scores without Bayes at or
+ * above which a message is learned as spam, at or below which as ham;
+ * SpamAssassin's 12.0 and 0.1 when the file has no line; off when there
+ * is no file. */
+static int
+autolearn(struct score_conf *c, char *err, size_t es)
+{
+	struct ctl_list l;
+	char a[32], b[32], extra[2], *ea, *eb;
+	int r;
+
+	c->al_spam = 12.0;
+	c->al_ham = 0.1;
+	if ((r = ctl_lines("bayesautolearn", &l)) == -1) {
+		snprintf(err, es, "unable to read %s/bayesautolearn: %s", ctl_dir(),
+		    strerror(errno));
+		return -1;
+	}
+	c->autolearn = r == 1;
+	if (l.n > 0) {
+		if (l.n > 1 || sscanf(l.v[0], "%31s %31s %1s", a, b, extra) != 2)
+			goto bad;
+		c->al_spam = strtod(a, &ea);
+		c->al_ham = strtod(b, &eb);
+		if (*ea || *eb || !isfinite(c->al_spam) || !isfinite(c->al_ham) ||
+		    c->al_ham >= c->al_spam || fabs(c->al_spam) > 1000 ||
+		    fabs(c->al_ham) > 1000)
+			goto bad;
+	}
+	ctl_free(&l);
+	return 0;
+bad:
+	snprintf(err, es, "%s line %u: want \"SPAM HAM\", two scores, SPAM above "
+	    "HAM", l.path, l.lineno[0]);
+	ctl_free(&l);
+	return -1;
+}
+
 /* A notice file named by a rule: its first line is the summary that goes
  * into the verdict (and so into the bounce), all of it into --explain. */
 static int
@@ -173,13 +211,14 @@ score_conf_load(struct score_conf *c, int eager, char *err, size_t es)
 	memset(c, 0, sizeof *c);
 	score_set_init(&c->set[0]);
 	score_set_init(&c->set[1]);
-	if (thresholds(c, err, es) == -1 ||
+	if (thresholds(c, err, es) == -1 || autolearn(c, err, es) == -1 ||
 	    rules(c, 0, SCORE_RULES_IN, eager, err, es) == -1 ||
 	    rules(c, 1, SCORE_RULES_OUT, eager, err, es) == -1)
 		return -1;
 	if (ctl_string("spamsubject", "", c->subject, sizeof c->subject) == -1 ||
 	    ctl_string("bayesdb", "", c->dbpath, sizeof c->dbpath) == -1 ||
 	    ctl_ulong("bayesmin", SCORE_BAYES_MIN, 1, 1000000, &c->bayesmin) == -1 ||
+	    ctl_ulong("bayesmaxtokens", 0, 100, 1000000000, &c->bayesmaxtokens) == -1 ||
 	    mime_limits_ctl(&c->lim) == -1) {
 		snprintf(err, es, "unable to read the control files in %s: %s",
 		    ctl_dir(), strerror(errno));

@@ -28,6 +28,9 @@ struct score_conf {
 	char                 subject[64];   /* control/spamsubject */
 	char                 dbpath[4096];  /* control/bayesdb */
 	unsigned long        bayesmin;
+	unsigned long        bayesmaxtokens;  /* 0: no bound */
+	int                  autolearn;       /* control/bayesautolearn exists */
+	double               al_spam, al_ham; /* its thresholds */
 	struct mime_limits   lim;
 	struct score_notice *notices;
 	size_t               nnotices;
