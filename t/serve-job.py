@@ -19,8 +19,9 @@ The output and the log go into unnamed files.  For each job prints
   -- log
   <the job's stderr>
 
-(--quiet: only the == line).  With --cpu, last a line "cpu SECONDS jobs N"
-of the resident's own user+system time over the jobs, from /proc.  The
+(--quiet: only the == line).  With --cpu, last a line "cpu SECONDS jobs N hwm KB"
+of the resident's own user+system time over the jobs and its peak
+resident memory, from /proc.  The
 resident is told to leave by closing our end, and its exit status is the
 last line: "resident exit STATUS".
 """
@@ -40,6 +41,14 @@ def cpu_of(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def hwm_of(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
 
 
 def main(argv):
@@ -111,7 +120,7 @@ def main(argv):
         answer(out, quiet, n, r, fo, fe)
     if cpu:
         used = cpu_of(p.pid) - (start or 0)
-        out.write(b"cpu %.3f jobs %d\n" % (used, len(jobs)))
+        out.write(b"cpu %.3f jobs %d hwm %d\n" % (used, len(jobs), hwm_of(p.pid)))
     ours.close()
     out.write(b"resident exit %d\n" % p.wait())
     out.flush()

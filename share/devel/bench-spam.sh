@@ -50,6 +50,22 @@ printf '%-46s %6s %8s %8s %10s %9s\n' "what" "msgs" "wall s" "CPU s" "msgs/CPU s
 RSS=$(rss "$bin/spam-score" <"$big")
 row "spam-score, rules, one process, all files" "$n" "$batch"
 row "spam-score, rules, a process per message" "$n" "$each"
+# as the gateway runs it: one resident (--serve) given a job per message
+# by t/serve-job.py as a scan worker would; its own CPU, from /proc
+printf '100000\n' >"$work/ctl/stagemaxuse"
+resident() {	# resident NAME: the row of one resident over every message
+	name=$1 t0=$(date +%s.%N)
+	# shellcheck disable=SC2046 # the corpus's paths have no blanks
+	set -- $(/usr/bin/python3 "$top/t/serve-job.py" --quiet --cpu -- "$ss" -- \
+		$(cat "$work/list") | sed -n 's/^cpu \([0-9.]*\) jobs \([0-9]*\) hwm \([0-9]*\)$/\1 \2 \3/p')
+	if [ "${2:-0}" -eq "$n" ]; then
+		RSS=$3
+		line "$name" "$n" "$(echo "$(date +%s.%N) - $t0" | bc -l)" "$1"
+	else
+		echo "($name: the resident did ${2:-0} of $n jobs)"
+	fi
+}
+resident "spam-score, rules, resident (as the gateway runs it)"
 printf '%s\n' "$work/bayes.lmdb" >"$work/ctl/bayesdb"
 printf '1\n' >"$work/ctl/bayesmin"
 grep '/spam/' "$work/list" | xargs "$bin/spam-score" --learn-spam >/dev/null 2>&1
@@ -57,6 +73,7 @@ grep -v '/spam/' "$work/list" | xargs "$bin/spam-score" --learn-ham >/dev/null 2
 RSS=$(rss "$bin/spam-score" <"$big")
 row "spam-score, rules+Bayes, one process" "$n" "$batch"
 row "spam-score, rules+Bayes, a process per message" "$n" "$each"
+resident "spam-score, rules+Bayes, resident"
 rm -f "$work/ctl/bayesdb"
 
 if perl -MMail::SpamAssassin -e 1 2>/dev/null; then
