@@ -65,7 +65,7 @@ resident() {	# resident NAME: the row of one resident over every message
 		echo "($name: the resident did ${2:-0} of $n jobs)"
 	fi
 }
-resident "spam-score, rules, resident (as the gateway runs it)"
+resident "spam-score, rules, resident, as the gateway"
 printf '%s\n' "$work/bayes.lmdb" >"$work/ctl/bayesdb"
 printf '1\n' >"$work/ctl/bayesmin"
 grep '/spam/' "$work/list" | xargs "$bin/spam-score" --learn-spam >/dev/null 2>&1
