@@ -13,6 +13,7 @@
 
 #include "ctl.h"
 #include "dns.h"
+#include "mono.h"
 
 struct dns {
 	struct ub_ctx *ub;
@@ -236,15 +237,6 @@ dns_submit(struct dns *d, const char *name, int type, struct dns_answer *a)
 	}
 	d->jobs[d->njobs++] = j;
 	return 0;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Process answers until every query is answered or timeout_ms has gone;

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "dns.h"
 #include "dnsbl.h"
+#include "mono.h"
 
 #define DNSBL_MAX_QUERIES 4096   /* one message; bounded by urimax anyway */
 #define DNSBL_MAX_PTR     4      /* reverse names checked for FCrDNS */
@@ -394,15 +395,6 @@ plan(struct run *r)
 		l->qtxt = query(r, r->q[l->qa]->name, DNS_TXT);
 	}
 	return r->nq - before;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Run the rounds: everything known is asked at once; what the answers

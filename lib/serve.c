@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "log.h"
+#include "mono.h"
 #include "serve.h"
 
 #define JOB_FDS 4            /* in, out, log, reply */
@@ -33,15 +34,6 @@ on_term(int sig)
 {
 	(void)sig;
 	leave = 1;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "mono.h"
 #include "serve.h"
 #include "spawn.h"
 
@@ -72,15 +73,6 @@ spawn_child(char *const argv[], int in, int out)
 		_exit(111);
 	execvp(argv[0], argv);
 	_exit(111);   /* not found or not executable: a broken install */
-}
-
-static long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Run n stages from in to out joined by pipes; status[i] gets each
