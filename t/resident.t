@@ -81,11 +81,12 @@ err_like '... with a warning' 'dropped a job packet that is not a whole job'
 # SIGTERM (the supervisor stops, or died and the kernel says so) while
 # jobs wait in the socket: the resident does them before it leaves, or
 # their scan workers would wait for a resident that is gone.
-job --quiet -- spam-score -- '!kill -STOP $RESIDENT' "&$tmp/free.eml" \
-	"&$tmp/free.eml" "&$tmp/free.eml" '!kill -TERM $RESIDENT' \
-	'!kill -CONT $RESIDENT'
+# (A first job answered says the resident is in its loop, its handler set.)
+job --quiet -- spam-score -- "$tmp/free.eml" '!kill -STOP $RESIDENT' \
+	"&$tmp/free.eml" "&$tmp/free.eml" "&$tmp/free.eml" \
+	'!kill -TERM $RESIDENT' '!kill -CONT $RESIDENT'
 is 'SIGTERM with three jobs queued: all three are done' \
-	"$(printf '%s\n' "$out" | grep -Ec '^== [234] pid=[0-9]+ exit=0$')" 3
+	"$(printf '%s\n' "$out" | grep -Ec '^== [345] pid=[0-9]+ exit=0$')" 3
 like '... and then the resident leaves, with 0' '^resident exit 0$'
 
 run spam-score --serve "$tmp/free.eml"
