@@ -23,6 +23,8 @@
 #include "score_conf.h"
 
 #define LEARN_BATCH 100   /* messages per LMDB write transaction */
+#define AUTOLEARN_SIDE 3.0   /* points autolearning as spam asks of the
+			      * header rules and of the body rules */
 
 struct tool {
 	struct score_conf   c;
@@ -153,13 +155,14 @@ explain(const struct score_set *s, const struct score_result *res, int d,
 static const char *
 autolearn(const struct score_msg *sm, const struct score_result *res, int d)
 {
-	double s;
+	double s, head, body;
 	int spam, r;
 
 	if (d != 0)
 		return "no";
 	s = score_learn_score(&T.c.set[d], res);
-	if (s >= T.c.al_spam)
+	score_learn_parts(&T.c.set[d], res, &head, &body);
+	if (s >= T.c.al_spam && head >= AUTOLEARN_SIDE && body >= AUTOLEARN_SIDE)
 		spam = 1;
 	else if (s <= T.c.al_ham)
 		spam = 0;

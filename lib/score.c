@@ -956,6 +956,36 @@ score_learn_score(const struct score_set *s, const struct score_result *res)
 	return v;
 }
 
+/* The points of the header rules, and of the body, raw body and URI rules,
+ * that hit (meta rules, built-in tests and Bayes in neither): autolearning
+ * takes a message as spam only when both sides alone say so, as
+ * SpamAssassin asks 3 points of each, so that a forged header or one
+ * phrase in a body cannot teach Bayes. */
+void
+score_learn_parts(const struct score_set *s, const struct score_result *res,
+    double *head, double *body)
+{
+	size_t i;
+
+	*head = *body = 0;
+	for (i = 0; i < res->n && i < s->n; i++) {
+		if (!res->hit[i])
+			continue;
+		switch (s->r[i].kind) {
+		case SCORE_HEADER:
+			*head += s->r[i].score;
+			break;
+		case SCORE_BODY:
+		case SCORE_RAWBODY:
+		case SCORE_URI:
+			*body += s->r[i].score;
+			break;
+		default:
+			break;
+		}
+	}
+}
+
 void
 score_result_free(struct score_result *res)
 {

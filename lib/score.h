@@ -101,6 +101,8 @@ int  score_eval(struct score_set *, struct score_msg *, double bayes,
 	struct score_result *);
 void score_result_free(struct score_result *);
 double score_learn_score(const struct score_set *, const struct score_result *);
+void   score_learn_parts(const struct score_set *, const struct score_result *,
+	double *head, double *body);
 int  score_tests(const struct score_set *, const struct score_result *,
 	struct buf *out);
 

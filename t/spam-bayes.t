@@ -122,6 +122,17 @@ is      'one spam autolearned, two ham (one by hand)' "$(stat spam)/$(stat ham)"
 run $IN --explain <"$tmp/sp/charlie.eml"
 like    'the verdict line is unchanged' '^spam-score flag 2\.7\.0 '
 like    '--explain says what autolearn did' 'autolearn=spam'
+# as spam only with 3 points from header rules and 3 from body rules:
+# headers alone (a forged or odd header) or a body alone teach nothing
+control bayesautolearn '5 0.1'
+printf 'From: offers@prizes.example\nTo: undisclosed-recipients:;\nSubject: NEW OFFER $$$ FOR YOU\n\nHello,\n\nsee you at the meeting on Tuesday.\n' >"$tmp/hdr-only.eml"
+printf 'From: bob@partner.example\nTo: alice@ourco.test\nSubject: meeting notes\nDate: Mon, 23 Nov 2026 10:00:00 +0000\nMessage-ID: <x1@partner.example>\n\nCongratulations, you have won! Claim your prize now!!! FREE money, 100%% guaranteed, act now, limited time offer, click here to unsubscribe.\n' >"$tmp/body-only.eml"
+run $IN -a <"$tmp/hdr-only.eml"
+like    'over the spam threshold on header rules alone: flagged' '^X-Spam-Status: Yes, score='
+like    '... but not learned' 'autolearn=no version='
+run $IN -a <"$tmp/body-only.eml"
+like    'over it on body rules alone: flagged' '^X-Spam-Status: Yes, score='
+like    '... not learned either' 'autolearn=no version='
 # the learning score leaves Bayes out: with it the next spam is at 35
 # or over and the next ham at -3 or under, without it neither
 control bayesmin 1
