@@ -273,6 +273,20 @@ verdict_of_code(int c)
 	    c == 100 ? VERDICT_REJECT : VERDICT_TEMPFAIL;
 }
 
+static int
+lost_not_late(const int *status, size_t n)
+{
+	size_t i;
+	int lost = 0;
+
+	for (i = 0; i < n; i++) {
+		if (status[i] == SPAWN_TIMEDOUT)
+			return 0;
+		lost |= status[i] == SPAWN_LOST;
+	}
+	return lost;
+}
+
 /* Run the chain with the message on stdin into the outgoing queue's tmp
  * file; the worst verdict wins.  why names the stage that decided. */
 static enum verdict
@@ -304,6 +318,25 @@ run_chain(const struct ctl_list *chain, int in, int out, char *why,
 		snprintf(why, whyn, "unable to start the chain: %s", strerror(errno));
 		v = VERDICT_TEMPFAIL;
 		n = 0;
+	}
+	/* A resident that died on the message (killed, out of memory, a
+	 * crash) said nothing about it: the chain runs again at once, every
+	 * stage by fork and exec, rather than the message waiting retrymin
+	 * for its rescan.  Once: what fails then is counted as it comes.
+	 * Not after a timeout, which has had its time already. */
+	if (n && lost_not_late(status, n) && lseek(in, 0, SEEK_SET) == 0 &&
+	    ftruncate(out, 0) == 0 && lseek(out, 0, SEEK_SET) == 0) {
+		log_warn(0, "a resident stage ended without a status; the chain "
+		    "runs again, by fork and exec");
+		for (i = 0; i < n; i++)
+			serve[i] = -1;
+		if (spawn_pipeline(st, n, in, out, (unsigned)cf.stagetimeout *
+		    1000, serve, status) == -1) {
+			snprintf(why, whyn, "unable to start the chain: %s",
+			    strerror(errno));
+			v = VERDICT_TEMPFAIL;
+			n = 0;
+		}
 	}
 	for (i = 0; i < n; i++) {
 		c = spawn_exit_code(status[i]);

@@ -8,7 +8,8 @@
 # residents started and used (their pids in the log), a changed control
 # file in effect without a restart, residents killed or hung are replaced
 # and the message is scanned again, a stage that cannot start runs by
-# fork and exec and its mail waits, stageworkers 0 turns them off.
+# fork and exec and its mail waits, one killed on a message has the chain
+# run again at once, stageworkers 0 turns them off.
 . "$(dirname "$0")/lib.sh"
 
 py=/usr/bin/python3
@@ -128,6 +129,7 @@ wait_for() {	# wait_for SECONDS N GLOB
 	done
 	return 1
 }
+like_log() { if grep -Eq -- "$2" "$tmp/gw.log"; then _result 1 "$1"; else _result 0 "$1" "$(tail -20 "$tmp/gw.log")"; fi; }
 residents() { pgrep -P "$gw" -f -- "^$1 --serve\$" | sort; }
 spam_pids() { sed -n 's/^spam-score\[\([0-9]*\)\].*/\1/p' "$tmp/gw.log" | sort -u; }
 
@@ -153,6 +155,34 @@ sleep 0.5
 send u8@ourco.test 'plan 8'
 ok 'residents killed: the next message still passes' wait_for 10 1 "$md/u8/new/*"
 is '... two new residents' "$(residents 'spam-score -a' | grep -cvxF "$after")" 2
+
+# a resident killed while it has a message (the stage before it kills it
+# once it has surely taken the job): the chain runs again at once by fork
+# and exec, not after a rescan
+cat >"$tmp/kill.sh" <<EOF
+#!/bin/sh
+if [ ! -e "$tmp/killed" ]; then
+	: >"$tmp/killed"
+	sleep 0.5
+	pkill -9 -P "\$(cat "$tmp/gw.pid")" -f '^spam-score -a --serve\$'
+fi
+exec cat
+EOF
+chmod 755 "$tmp/kill.sh"
+chmod 777 "$tmp"
+kill $gw; wait $gw 2>/dev/null
+control chain.in "sh $tmp/kill.sh" 'spam-score -a'
+control retrymin 30
+control retrymax 30
+ok 'a resident killed on a message: the supervisor starts' start_gw
+echo $gw >"$tmp/gw.pid"
+sleep 0.5
+send u12@ourco.test 'plan 12'
+ok '... the message is delivered at once, not after retrymin' wait_for 10 1 "$md/u12/new/*"
+ok '... scored by spam-score run by fork and exec' grep -q '^X-Spam-Status: ' "$md"/u12/new/*
+like_log '... the run again is said' 'a resident stage ended without a status; the chain runs again'
+control retrymin 1
+control retrymax 1
 
 # a stage before spam-score that never closes its output: spam-score's
 # resident waits on its input until timeoutstage, is killed, and the
@@ -184,7 +214,6 @@ control spam 'nonsense line here'
 ok 'with a broken rule file the supervisor still starts' start_gw
 send u10@ourco.test 'plan 10'
 sleep 2.5
-like_log() { if grep -Eq -- "$2" "$tmp/gw.log"; then _result 1 "$1"; else _result 0 "$1" "$(tail -20 "$tmp/gw.log")"; fi; }
 like_log '... the resident failing at its start is said' 'resident spam-score -a failed at its start'
 is '... the message waits' "$(ls "$md/u10/new" 2>/dev/null | wc -l)" 0
 rm -f "$PORTCULLIS_CONTROL/spam"
