@@ -17,7 +17,7 @@
 
 static const char *dir_override;
 
-/* Every file ctl_read_path was asked for, as it was then (st_ino 0: it
+/* Every file ctl_watch was given, as it was then (st_ino 0: it
  * did not exist), so that a resident stage can tell that its
  * configuration changed (ctl_changed). */
 struct watch {
@@ -50,9 +50,11 @@ watch_stat(const char *path, struct watch *w)
 	w->ctime = st.st_ctim;
 }
 
-/* Remember path as it is now; a failure only means it goes unwatched. */
-static void
-watch_add(const char *path)
+/* Remember path as it is now, for ctl_changed: ctl_read_path does it for
+ * every file it reads; a reader of its own (an rbldnsd list) calls it.  A
+ * failure only means the file goes unwatched. */
+void
+ctl_watch(const char *path)
 {
 	struct watch *n;
 	size_t i;
@@ -88,12 +90,6 @@ ctl_changed(void)
 			return 1;
 	}
 	return 0;
-}
-
-size_t
-ctl_watched(void)
-{
-	return nwatched;
 }
 
 /* Use this control directory (-C DIR) instead of the environment's. */
@@ -160,7 +156,7 @@ ctl_read_path(const char *path, struct ctl_list *l)
 	int fd, e;
 
 	memset(l, 0, sizeof *l);
-	watch_add(path);
+	ctl_watch(path);
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
 		return errno == ENOENT ? 0 : -1;
 	while ((r = io_read_some(fd, chunk, sizeof chunk)) > 0) {

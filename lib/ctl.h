@@ -34,7 +34,7 @@ void        ctl_free(struct ctl_list *);
 int         ctl_me(char *out, size_t);
 int         ctl_databytes(unsigned long *db, size_t *filter_max);
 int         ctl_hdr_limits(struct hdr_limits *);
+void        ctl_watch(const char *path);
 int         ctl_changed(void);
-size_t      ctl_watched(void);
 
 #endif

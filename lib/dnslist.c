@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "ctl.h"
 #include "dnslist.h"
 #include "io.h"
 
@@ -342,6 +343,7 @@ dnslist_load(struct dnslist *l, enum dnslist_kind kind, const char *path,
 	unsigned line;
 	int fd, e;
 
+	ctl_watch(path);   /* an edit ends a resident dnsbl-check (serve.h) */
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
 		snprintf(err, errsize, "unable to open %s: %s", path,
 		    strerror(errno));

@@ -19,10 +19,10 @@
  * ends without "X" means the resident died on the job: 111 to the caller.
  *
  * A resident leaves (exit 0; the supervisor starts a fresh one) after
- * control/stagemaxuse jobs (default 1000), after an hour, on SIGTERM
- * between jobs, when the socket's other end is gone, and as soon as a
- * control or rule file it read has changed (ctl_changed), so that an
- * edit takes effect within a second without a reload. */
+ * control/stagemaxuse jobs (default 1000), after an hour, on SIGTERM once
+ * no job is waiting, when the socket's other end is gone, and as soon as
+ * a control, rule or list file it read has changed (ctl_changed), so that
+ * an edit takes effect within a second without a reload. */
 #ifndef PORTCULLIS_SERVE_H
 #define PORTCULLIS_SERVE_H
 #include <stddef.h>

@@ -132,6 +132,18 @@ EOF
 run $DC --ip 203.0.113.5 <"$msg"
 is_exit 'an own list (rbldnsd ip4set format) rejects' 100
 like 'with its text, $ replaced' 'file:blocked=127\.0\.0\.3 "blocked by the postmaster: 203\.0\.113\.5"'
+# resident (--serve, as the supervisor runs it): an edit of an own list
+# file ends it, so that a fresh one reads the list
+cp "$PORTCULLIS_CONTROL/blocked" "$tmp/blocked.keep"
+run $py "$top/t/serve-job.py" --quiet --env DIRECTION=in --env SENDER=bob@good.test \
+	--env RECIPIENT=alice@ourco.test --env HELO=mail.good.test -- dnsbl-check -- \
+	"$msg|TCPREMOTEIP=203.0.113.5" \
+	"!printf '198.51.100.0/24\\n' >'$PORTCULLIS_CONTROL/blocked'" "+1.5" \
+	"$msg|TCPREMOTEIP=203.0.113.5"
+like 'a resident rejects by an own list' '^== 1 pid=[0-9]+ exit=100$'
+like '... and leaves when the list file is edited' '^== 4 (lost|pid=- exit=-)'
+like '... with 0, for a fresh one to read it' '^resident exit 0$'
+mv "$tmp/blocked.keep" "$PORTCULLIS_CONTROL/blocked"
 run $DC --ip 203.0.113.8 <"$msg"
 is_exit 'an exception in an own list' 0
 
