@@ -309,6 +309,10 @@ strip_one(struct strip *s, const char *file, const char *q)
 	char cf[256];
 	int rc = EXIT_TEMP, r;
 
+	/* per message: a resident strips one after another */
+	s->removed = s->scrubbed = 0;
+	s->failed_line = 0;
+	s->edit_failed = 0;
 	memset(&h, 0, sizeof h);
 	r = file ? msg_read_file(file, s->maxbytes, &m) :
 	    msg_read_fd(0, s->maxbytes, &m);
@@ -350,6 +354,18 @@ strip_one(struct strip *s, const char *file, const char *q)
 	return rc;
 }
 
+/* The queue id for the log lines: QUEUEID, made printable, or "-". */
+static void
+queue_id(char *q, size_t n)
+{
+	const char *qid = getenv("QUEUEID");
+
+	if (qid)
+		log_clean(q, n, qid, strlen(qid));
+	else
+		snprintf(q, n, "-");
+}
+
 /* One job of a resident (--serve, serve.h): the message on stdin, the
  * envelope in the environment as for a run of its own. */
 struct job {
@@ -361,16 +377,11 @@ static int
 serve_one(void *arg)
 {
 	struct job *j = arg;
-	const char *qid = getenv("QUEUEID");
-	char q[64] = "-";
+	char q[64];
 
-	if (qid)
-		log_clean(q, sizeof q, qid, strlen(qid));
+	queue_id(q, sizeof q);
 	if (set_direction(j->s, j->dirarg) == -1)
 		return EXIT_TEMP;
-	j->s->removed = j->s->scrubbed = 0;
-	j->s->failed_line = 0;
-	j->s->edit_failed = 0;
 	return strip_one(j->s, NULL, q);
 }
 
@@ -385,8 +396,8 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct strip s;
-	const char *dirarg = NULL, *qid;
-	char q[64] = "-";
+	const char *dirarg = NULL;
+	char q[64];
 	int ch, lint = 0, serve = 0, rc = EXIT_TEMP;
 
 	log_init("header-strip");
@@ -407,8 +418,7 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_TEMP;
 	}
-	if ((qid = getenv("QUEUEID")) != NULL)
-		log_clean(q, sizeof q, qid, strlen(qid));
+	queue_id(q, sizeof q);
 	if (set_direction(&s, dirarg) == -1 || load_control(&s) == -1 ||
 	    load_rules(&s, lint) == -1)
 		goto out;

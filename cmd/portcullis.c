@@ -297,7 +297,7 @@ run_chain(const struct ctl_list *chain, int in, int out, char *why,
 	int status[SPAWN_MAX_STAGES], serve[SPAWN_MAX_STAGES];
 	enum verdict v = VERDICT_PASS, sv;
 	size_t i, n = chain->n;
-	int c;
+	int c, try;
 
 	snprintf(why, whyn, "no stage objected");
 	if (n > SPAWN_MAX_STAGES) {
@@ -313,30 +313,29 @@ run_chain(const struct ctl_list *chain, int in, int out, char *why,
 		}
 	for (i = 0; i < n; i++)
 		serve[i] = pool_socket(chain->v[i]);
-	if (n && spawn_pipeline(st, n, in, out, (unsigned)cf.stagetimeout * 1000,
-	    serve, status) == -1) {
-		snprintf(why, whyn, "unable to start the chain: %s", strerror(errno));
-		v = VERDICT_TEMPFAIL;
-		n = 0;
-	}
-	/* A resident that died on the message (killed, out of memory, a
-	 * crash) said nothing about it: the chain runs again at once, every
-	 * stage by fork and exec, rather than the message waiting retrymin
-	 * for its rescan.  Once: what fails then is counted as it comes.
-	 * Not after a timeout, which has had its time already. */
-	if (n && lost_not_late(status, n) && lseek(in, 0, SEEK_SET) == 0 &&
-	    ftruncate(out, 0) == 0 && lseek(out, 0, SEEK_SET) == 0) {
-		log_warn(0, "a resident stage ended without a status; the chain "
-		    "runs again, by fork and exec");
-		for (i = 0; i < n; i++)
-			serve[i] = -1;
+	for (try = 0; n; try++) {
 		if (spawn_pipeline(st, n, in, out, (unsigned)cf.stagetimeout *
 		    1000, serve, status) == -1) {
 			snprintf(why, whyn, "unable to start the chain: %s",
 			    strerror(errno));
 			v = VERDICT_TEMPFAIL;
 			n = 0;
+			break;
 		}
+		/* A resident that died on the message (killed, out of
+		 * memory, a crash) said nothing about it: the chain runs again
+		 * at once, every stage by fork and exec, rather than the
+		 * message waiting retrymin for its rescan.  Once: what fails
+		 * then is counted as it comes.  Not after a timeout, which
+		 * has had its time already. */
+		if (try > 0 || !lost_not_late(status, n) ||
+		    lseek(in, 0, SEEK_SET) != 0 || ftruncate(out, 0) != 0 ||
+		    lseek(out, 0, SEEK_SET) != 0)
+			break;
+		log_warn(0, "a resident stage ended without a status; "
+		    "the chain runs again, by fork and exec");
+		for (i = 0; i < n; i++)
+			serve[i] = -1;
 	}
 	for (i = 0; i < n; i++) {
 		c = spawn_exit_code(status[i]);
@@ -1089,31 +1088,12 @@ hand_over(size_t i, int fd, const char *ip, const char *port, const char *lip,
     const char *lport)
 {
 	char data[4 * 64];
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct iovec iov;
-	struct msghdr mh;
-	struct cmsghdr *cm;
 	int n = snprintf(data, sizeof data, "%s %s %s %s", ip, port, lip, lport);
 
 	if (n < 0 || (size_t)n >= sizeof data)
 		return -1;
-	iov.iov_base = data;
-	iov.iov_len = (size_t)n;
-	memset(&mh, 0, sizeof mh);
-	memset(&u, 0, sizeof u);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.b;
-	mh.msg_controllen = sizeof u.b;
-	cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &fd, sizeof fd);
-	if (sendmsg(kids[i].ctl, &mh, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+	if (io_send_fds(kids[i].ctl, data, (size_t)n, &fd, 1,
+	    MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
 		close(kids[i].ctl);
 		kids[i].ctl = -1;
 		return -1;

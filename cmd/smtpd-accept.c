@@ -301,34 +301,19 @@ static int
 take_conn(void)
 {
 	char data[4 * 64], *f[4], *save = NULL;
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int))];
-	} u;
-	struct iovec iov = { data, sizeof data - 1 };
-	struct msghdr mh;
-	struct cmsghdr *cm;
 	static const char *const var[4] = { "TCPREMOTEIP", "TCPREMOTEPORT",
 		"TCPLOCALIP", "TCPLOCALPORT" };
+	size_t nfd;
 	ssize_t n;
 	int fd = -1, i;
 
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = u.b;
-	mh.msg_controllen = sizeof u.b;
 	do
-		n = recvmsg(3, &mh, MSG_CMSG_CLOEXEC);
+		n = io_recv_fds(3, data, sizeof data - 1, &fd, 1, &nfd, 0);
 	while (n == -1 && errno == EINTR);
 	if (n <= 0)
 		return n == 0 ? 0 : -1;
-	for (cm = CMSG_FIRSTHDR(&mh); cm; cm = CMSG_NXTHDR(&mh, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(cm), sizeof fd);
-	if (fd == -1 || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
-		if (fd != -1)
+	if (nfd != 1) {
+		if (nfd > 1)
 			close(fd);
 		errno = EPROTO;
 		return -1;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "decode.h"
 
 static const struct {
@@ -153,18 +154,6 @@ decode_base64(const char *s, size_t n, struct buf *out, size_t max,
 	return 0;
 }
 
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Quoted-printable (RFC 2045 6.7) as Python's binascii.a2b_qp reads it,
  * the reference our parse is measured against: "=XX" (lower-case hex
  * too), "=" before a line end joins the lines, an "=" that starts neither
@@ -201,8 +190,9 @@ decode_qp(const char *s, size_t n, struct buf *out, size_t max,
 				i++;
 			if (i < n)
 				i++;
-		} else if (i + 1 < n && (h = hexval((unsigned char)s[i])) >= 0 &&
-		    (l = hexval((unsigned char)s[i + 1])) >= 0) {
+		} else if (i + 1 < n &&
+		    (h = ascii_hex((unsigned char)s[i])) >= 0 &&
+		    (l = ascii_hex((unsigned char)s[i + 1])) >= 0) {
 			b = (unsigned char)(h << 4 | l);
 			if (put(out, &b, 1, max, flags) == -1)
 				return -1;
@@ -336,8 +326,8 @@ decode_pct(const char *s, size_t n, struct buf *out)
 
 	for (i = 0; i < n; i++) {
 		if (s[i] == '%' && i + 2 < n &&
-		    (h = hexval((unsigned char)s[i + 1])) >= 0 &&
-		    (l = hexval((unsigned char)s[i + 2])) >= 0) {
+		    (h = ascii_hex((unsigned char)s[i + 1])) >= 0 &&
+		    (l = ascii_hex((unsigned char)s[i + 2])) >= 0) {
 			if (buf_addc(out, h << 4 | l) == -1)
 				return -1;
 			i += 2;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "hdr.h"
 
 static int
@@ -242,15 +243,6 @@ hdr_value(const struct hdr *h, size_t i, struct buf *out)
 /* ---- RFC 2047 ---- */
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9') return c - '0';
-	if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-	return -1;
-}
-
-static int
 b64val(int c)
 {
 	if (c >= 'A' && c <= 'Z') return c - 'A';
@@ -272,9 +264,11 @@ ew_decode(int enc, const char *s, size_t n, struct buf *raw)
 			int c = (unsigned char)s[i];
 			if (c == '_')
 				c = ' ';
-			else if (c == '=' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-			    hexval(s[i + 2]) >= 0) {
-				c = hexval(s[i + 1]) * 16 + hexval(s[i + 2]);
+			else if (c == '=' && i + 2 < n &&
+			    ascii_hex(s[i + 1]) >= 0 &&
+			    ascii_hex(s[i + 2]) >= 0) {
+				c = ascii_hex(s[i + 1]) * 16 +
+				    ascii_hex(s[i + 2]);
 				i += 2;
 			}
 			if (buf_addc(raw, c) == -1)

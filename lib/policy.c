@@ -11,15 +11,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "ascii.h"
 #include "policy.h"
 
 #define MAXFIELDS 5
-
-static int
-lc(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
 
 static int
 fail(char *err, size_t n, const char *fmt, ...)
@@ -97,11 +92,11 @@ expand(const char *pat, const char *name, const char *val, char *out,
 			if (*v == '.' && o < outsize)
 				out[o++] = '*';
 			for (; *v && o < outsize; v++)
-				out[o++] = (char)lc((unsigned char)*v);
+				out[o++] = (char)ascii_lower((unsigned char)*v);
 			continue;
 		}
 		if (o < outsize)
-			out[o++] = (char)lc((unsigned char)*s);
+			out[o++] = (char)ascii_lower((unsigned char)*s);
 		s++;
 	}
 	if (o && out[o - 1] == '.')
@@ -300,7 +295,8 @@ policy_glob(const char *pat, const char *s, size_t n)
 		if (*pat == '*') {
 			star = pat++;
 			mark = i;
-		} else if (*pat && lc((unsigned char)*pat) == lc((unsigned char)s[i])) {
+		} else if (*pat && ascii_lower((unsigned char)*pat) ==
+		    ascii_lower((unsigned char)s[i])) {
 			pat++;
 			i++;
 		} else if (star) {

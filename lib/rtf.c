@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "buf.h"
 #include "rtf.h"
 
@@ -11,17 +12,6 @@ int
 rtf_is(const char *p, size_t n)
 {
 	return n >= 4 && memcmp(p, "{\\rt", 4) == 0;
-}
-
-static int
-hexval(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /* The hex digits of one \objdata group from s[*i] into out, up to the
@@ -48,7 +38,7 @@ hex_group(const char *s, size_t n, size_t *i, struct buf *out, size_t max,
 			while (j < n && (s[j] == '-' || (s[j] >= '0' && s[j] <= '9')))
 				j++;
 			j--;
-		} else if ((v = hexval(c)) >= 0) {
+		} else if ((v = ascii_hex(c)) >= 0) {
 			if (hi < 0) {
 				hi = v;
 				continue;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ascii.h"
 #include "score_ac.h"
 
 void
@@ -304,15 +305,6 @@ quantifier(const char *p, size_t i, size_t end, int *zero)
 	return k - i;
 }
 
-static int
-hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Is candidate a (n literals, shortest q) better than b?  The longer
  * shortest literal filters better; at a tie, fewer literals. */
 static int
@@ -357,10 +349,11 @@ seq(const char *p, size_t a, size_t b, struct score_litset *best, int depth)
 			next = i + 2;
 			if (c == 0)
 				break;
-			if (c == 'x' && i + 3 < b && hexval((unsigned char)p[i + 2]) >= 0 &&
-			    hexval((unsigned char)p[i + 3]) >= 0) {
-				lit = hexval((unsigned char)p[i + 2]) * 16 +
-				    hexval((unsigned char)p[i + 3]);
+			if (c == 'x' && i + 3 < b &&
+			    ascii_hex((unsigned char)p[i + 2]) >= 0 &&
+			    ascii_hex((unsigned char)p[i + 3]) >= 0) {
+				lit = ascii_hex((unsigned char)p[i + 2]) * 16 +
+				    ascii_hex((unsigned char)p[i + 3]);
 				next = i + 4;
 			} else if (strchr("QxcoNpPgkE", c))
 				stop = 1;

@@ -15,11 +15,12 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "io.h"
 #include "log.h"
 #include "mono.h"
 #include "serve.h"
 
-#define JOB_FDS 4            /* in, out, log, reply */
+#define JOB_FDS 4            /* in, out, log, reply (IO_MAX_FDS) */
 #define CHECK_EVERY_MS 100   /* how often the configuration is looked at */
 
 const char *const serve_vars[] = {
@@ -36,15 +37,16 @@ on_term(int sig)
 	leave = 1;
 }
 
-static int
-is_var(const char *s, size_t n)
+/* The name among serve_vars that s[0..n) spells, or NULL. */
+static const char *
+var_named(const char *s, size_t n)
 {
 	size_t i;
 
 	for (i = 0; serve_vars[i]; i++)
 		if (strlen(serve_vars[i]) == n && memcmp(serve_vars[i], s, n) == 0)
-			return 1;
-	return 0;
+			return serve_vars[i];
+	return NULL;
 }
 
 /* The job's variables into the environment: every one of serve_vars is
@@ -52,25 +54,19 @@ is_var(const char *s, size_t n)
 static void
 set_vars(const char *d, size_t n)
 {
+	const char *s, *eq, *name;
 	size_t i, k;
 
 	for (i = 0; serve_vars[i]; i++)
 		unsetenv(serve_vars[i]);
 	for (i = sizeof SERVE_MAGIC; i < n; i += k + 1) {
-		const char *s = d + i, *eq;
+		s = d + i;
 		k = strnlen(s, n - i);
 		if (k == n - i)
 			break;           /* not terminated: ignore the rest */
-		eq = memchr(s, '=', k);
-		if (eq && is_var(s, (size_t)(eq - s))) {
-			char name[32];
-			size_t nl = (size_t)(eq - s);
-			if (nl < sizeof name) {
-				memcpy(name, s, nl);
-				name[nl] = '\0';
-				setenv(name, eq + 1, 1);
-			}
-		}
+		if ((eq = memchr(s, '=', k)) != NULL &&
+		    (name = var_named(s, (size_t)(eq - s))) != NULL)
+			setenv(name, eq + 1, 1);
 	}
 }
 
@@ -80,44 +76,19 @@ set_vars(const char *d, size_t n)
 static int
 recv_job(char *d, size_t cap, size_t *n, int fd[JOB_FDS])
 {
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * JOB_FDS)];
-	} cm;
-	struct iovec iov = { d, cap };
-	struct msghdr mh;
-	struct cmsghdr *c;
-	ssize_t r;
-	size_t nfd = 0, i;
-	int *p, ok;
+	size_t nfd, i;
+	ssize_t r = io_recv_fds(SERVE_FD, d, cap, fd, JOB_FDS, &nfd,
+	    MSG_DONTWAIT);
 
-	memset(&mh, 0, sizeof mh);
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.b;
-	mh.msg_controllen = sizeof cm.b;
-	r = recvmsg(SERVE_FD, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
-	if (r == -1)
-		return errno == EAGAIN || errno == EWOULDBLOCK ? 0 :
-		    errno == EINTR ? 2 : -1;
-	if (r == 0)
-		return -1;   /* every sender is gone */
-	for (c = CMSG_FIRSTHDR(&mh); c; c = CMSG_NXTHDR(&mh, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS) {
-			size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-			p = (int *)(void *)CMSG_DATA(c);
-			for (i = 0; i < k; i++) {
-				if (nfd < JOB_FDS)
-					fd[nfd++] = p[i];
-				else
-					close(p[i]);
-			}
-		}
-	ok = nfd == JOB_FDS && !(mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) &&
-	    (size_t)r >= sizeof SERVE_MAGIC &&
-	    memcmp(d, SERVE_MAGIC, sizeof SERVE_MAGIC) == 0;
-	if (!ok) {
-		for (i = 0; i < nfd; i++)
+	if (r == -1 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	if (r == -1 && errno == EINTR)
+		return 2;
+	if (r == 0 || (r == -1 && errno != EPROTO))
+		return -1;   /* every sender is gone, or the socket failed */
+	if (r == -1 || nfd != JOB_FDS || (size_t)r < sizeof SERVE_MAGIC ||
+	    memcmp(d, SERVE_MAGIC, sizeof SERVE_MAGIC) != 0) {
+		for (i = 0; i < nfd && i < JOB_FDS; i++)
 			close(fd[i]);
 		log_warn(0, "dropped a job packet that is not a whole job");
 		return 2;
@@ -225,13 +196,6 @@ int
 serve_send(int sock, int in, int out, int err, int *reply)
 {
 	static char d[SERVE_MAX_DATA];
-	union {
-		struct cmsghdr h;
-		char b[CMSG_SPACE(sizeof(int) * JOB_FDS)];
-	} cm;
-	struct msghdr mh;
-	struct iovec iov;
-	struct cmsghdr *c;
 	size_t n, i, k;
 	int p[2], fds[JOB_FDS], e;
 
@@ -253,22 +217,7 @@ serve_send(int sock, int in, int out, int err, int *reply)
 	fds[1] = out;
 	fds[2] = err;
 	fds[3] = p[1];
-	memset(&mh, 0, sizeof mh);
-	memset(&cm, 0, sizeof cm);
-	iov.iov_base = d;
-	iov.iov_len = n;
-	mh.msg_iov = &iov;
-	mh.msg_iovlen = 1;
-	mh.msg_control = cm.b;
-	mh.msg_controllen = sizeof cm.b;
-	c = CMSG_FIRSTHDR(&mh);
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof fds);
-	memcpy(CMSG_DATA(c), fds, sizeof fds);
-	while (sendmsg(sock, &mh, MSG_NOSIGNAL) == -1) {
-		if (errno == EINTR)
-			continue;
+	if (io_send_fds(sock, d, n, fds, JOB_FDS, MSG_NOSIGNAL) == -1) {
 		e = errno;
 		close(p[0]);
 		close(p[1]);

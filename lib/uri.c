@@ -9,6 +9,7 @@
 
 #include <idn2.h>
 
+#include "ascii.h"
 #include "ip.h"
 #include "uri.h"
 
@@ -17,20 +18,6 @@ static const struct {
 	const char *name;
 	unsigned long port;   /* the default, left out of the canonical form */
 } special[] = { { "http", 80 }, { "https", 443 }, { "ftp", 21 } };
-
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int
-hexval(int c)
-{
-	c = lower(c);
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
-	    c - 'a' + 10 : -1;
-}
 
 /* The code point of the UTF-8 sequence at s[0..n) into *c: its length, or
  * 0 when it is not one (overlong, surrogate, truncated). */
@@ -87,8 +74,8 @@ uri_split(const char *u, size_t n, size_t minslash, struct uri_parts *p)
 	size_t i, k, s = 0;
 
 	memset(p, 0, sizeof *p);
-	for (i = 0; i < n && i < 6 && lower((unsigned char)u[i]) >= 'a' &&
-	    lower((unsigned char)u[i]) <= 'z'; i++)
+	for (i = 0; i < n && i < 6 && ascii_lower((unsigned char)u[i]) >= 'a' &&
+	    ascii_lower((unsigned char)u[i]) <= 'z'; i++)
 		;
 	if (i < n && u[i] == ':') {
 		for (k = 0; k < sizeof special / sizeof special[0]; k++)
@@ -148,7 +135,7 @@ ipv4(const char *s, size_t n, char *out, size_t outsize, unsigned *flags)
 		else if (e - i >= 2 && s[i] == '0')
 			base = 8, i++;
 		for (v = 0; i < e; i++) {
-			int d = hexval((unsigned char)s[i]);
+			int d = ascii_hex((unsigned char)s[i]);
 			if (d < 0 || (unsigned)d >= base)
 				return -1;
 			if (v <= 0xFFFFFFFFULL)   /* past 32 bits: too big, stay so */
@@ -188,7 +175,7 @@ ipv6(const char *h, size_t n, char *out, size_t outsize)
 	    ip_parse(h + 1, l, &ip) == -1 || ip.family != 6)
 		return -1;
 	for (k = 0; k < l; k++)
-		out[k] = (char)lower((unsigned char)h[1 + k]);
+		out[k] = (char)ascii_lower((unsigned char)h[1 + k]);
 	out[l] = '\0';
 	return URI_IPV6;
 }
@@ -222,7 +209,7 @@ label(const char *s, size_t n, char *out, size_t outsize, size_t *o,
 		return -1;
 	}
 	for (k = 0; k < l; k++)
-		out[(*o)++] = (char)lower((unsigned char)src[k]);
+		out[(*o)++] = (char)ascii_lower((unsigned char)src[k]);
 	idn2_free(a);
 	return 0;
 }
@@ -255,8 +242,9 @@ uri_host(const char *h, size_t n, char *out, size_t outsize, unsigned *flags)
 		;
 	for (i = a; i < z; i++) {
 		int b = (unsigned char)h[i], hv, lv;
-		if (b == '%' && i + 2 < z && (hv = hexval((unsigned char)h[i + 1])) >= 0 &&
-		    (lv = hexval((unsigned char)h[i + 2])) >= 0) {
+		if (b == '%' && i + 2 < z &&
+		    (hv = ascii_hex((unsigned char)h[i + 1])) >= 0 &&
+		    (lv = ascii_hex((unsigned char)h[i + 2])) >= 0) {
 			b = hv * 16 + lv;
 			i += 2;
 			*flags |= URI_F_PERCENT;
@@ -360,7 +348,7 @@ uri_canon(const char *u, size_t n, struct buf *out, unsigned *flags)
 		    strncasecmp(u, special[k].name, p.scheme) == 0)
 			defport = special[k].port;
 	for (i = 0; i < p.scheme; i++)
-		if (buf_addc(out, lower((unsigned char)u[i])) == -1)
+		if (buf_addc(out, ascii_lower((unsigned char)u[i])) == -1)
 			goto nomem;
 	if ((p.scheme && buf_adds(out, "://") == -1) ||
 	    (t == URI_IPV6 && buf_addc(out, '[') == -1) ||

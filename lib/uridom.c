@@ -10,6 +10,7 @@
 
 #include <libpsl.h>
 
+#include "ascii.h"
 #include "buf.h"
 #include "uri.h"
 #include "uridom.h"
@@ -61,26 +62,12 @@ uridom_registered(const char *host, char *out, size_t outsize)
 	return 0;
 }
 
-static int
-lower(int c)
-{
-	return c >= 'A' && c <= 'Z' ? c + 32 : c;
-}
-
-static int
-hexval(int c)
-{
-	c = lower(c);
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ?
-	    c - 'a' + 10 : -1;
-}
-
 /* Does a link start at p[i]?  Not inside a word or a name. */
 static int
 link_start(const char *p, size_t n, size_t i, struct uri_parts *up)
 {
 	if (i > 0) {
-		int c = lower((unsigned char)p[i - 1]);
+		int c = ascii_lower((unsigned char)p[i - 1]);
 		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
 		    c == '.' || c == '-' || c == '_')
 			return 0;
@@ -143,7 +130,7 @@ uridom_scan(struct uridom *u, const char *p, size_t n)
 	int t;
 
 	for (i = 0; i < n; i++) {
-		int c = lower((unsigned char)p[i]);
+		int c = ascii_lower((unsigned char)p[i]);
 		if (c != 'h' && c != 'f' && c != 'w')
 			continue;
 		if (!link_start(p, n, i, &up))
@@ -183,7 +170,7 @@ entity(const char *p, size_t n, char out[4], size_t *ol)
 	if (n > 2 && p[1] == '#') {
 		int hex = n > 3 && (p[2] == 'x' || p[2] == 'X');
 		for (i = hex ? 3 : 2; i < n && digits < 8; i++, digits++) {
-			int d = hex ? hexval((unsigned char)p[i]) :
+			int d = hex ? ascii_hex((unsigned char)p[i]) :
 			    p[i] >= '0' && p[i] <= '9' ? p[i] - '0' : -1;
 			if (d < 0)
 				break;
