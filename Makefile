@@ -34,7 +34,12 @@ endif
 
 BIN     = $(O)/bin
 OBJ     = $(O)/.obj
-ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -iquote lib $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
+# lib/ is cut into rooms that follow a message through the gateway
+# (portcullis(7), LAYOUT); every room is on the quote-include path, so a
+# header is named by its file alone and a module can change rooms freely.
+LIB_DIRS = $(sort $(patsubst %/,%,$(dir $(wildcard lib/*/*.c lib/*/*.h))))
+LIB_INC  = $(addprefix -iquote ,$(LIB_DIRS))
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE $(LIB_INC) $(WARN) $(HARDEN) $(SANFLAGS) $(CFLAGS) \
              -DPORTCULLIS_SHARE='"$(SHAREDIR)"' -MMD -MP
 ALL_LDFLAGS = $(LDHARD) $(SANFLAGS) $(LDFLAGS)
 
@@ -51,7 +56,7 @@ PKGS_spam-score   = libpcre2-8 lmdb libidn2
 PKGS_portcullis   =
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb
 
-LIB_SRC = $(sort $(wildcard lib/*.c))
+LIB_SRC = $(sort $(wildcard lib/*/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJ)/lib/%.o)
 LIBA    = $(OBJ)/libportcullis.a
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(ALL_PKGS) 2>/dev/null)
@@ -110,14 +115,14 @@ check: deps
 # libFuzzer harnesses, one per parser of untrusted bytes (clang only).
 FUZZ_SRC = $(sort $(wildcard t/fuzz/*.c))
 FUZZ_BIN = $(FUZZ_SRC:t/fuzz/%.c=t/fuzz/bin/%)
-FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE -iquote lib -g -O1 \
+FUZZ_CFLAGS = -std=c11 -D_GNU_SOURCE $(LIB_INC) -g -O1 \
               -DPORTCULLIS_SHARE='"$(SHAREDIR)"' $(PKG_CFLAGS)
 FUZZ_SAN = address,undefined
 FUZZ_SECONDS ?= 10
 # lib/ is compiled once with coverage instrumentation into one archive;
 # each harness links against it.
 FUZZ_LIBOBJ = $(LIB_SRC:lib/%.c=t/fuzz/bin/obj/%.o)
-t/fuzz/bin/obj/%.o: lib/%.c $(wildcard lib/*.h)
+t/fuzz/bin/obj/%.o: lib/%.c $(wildcard lib/*/*.h)
 	@mkdir -p $(@D)
 	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,$(FUZZ_SAN) -c -o $@ $<
 t/fuzz/bin/libfuzz.a: $(FUZZ_LIBOBJ)
@@ -159,7 +164,7 @@ bench: all
 	@sh share/devel/bench-flow.sh $(abspath $(BIN))
 
 lint: all
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability -Ilib lib cmd
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(LIB_DIRS:%=-I%) lib cmd
 
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/rules \
@@ -178,4 +183,4 @@ uninstall:
 clean:
 	rm -rf bin .obj .san t/fuzz/bin
 
--include $(wildcard $(OBJ)/lib/*.d $(OBJ)/cmd/*.d $(OBJ)/unit/*.d)
+-include $(wildcard $(OBJ)/lib/*/*.d $(OBJ)/cmd/*.d $(OBJ)/unit/*.d)

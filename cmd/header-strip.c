@@ -95,7 +95,7 @@ load_control(struct strip *s)
 		log_fatal(errno, "unable to read %s/me", ctl_dir());
 		return -1;
 	}
-	/* The same cap as every checker's (lib/checker.c). */
+	/* The same cap as every checker's (lib/core/checker.c). */
 	if (ctl_databytes(&db, &s->maxbytes) == -1) {
 		log_fatal(errno, "unable to read %s/databytes", ctl_dir());
 		return -1;

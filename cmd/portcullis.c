@@ -59,7 +59,7 @@ struct child {
 	size_t pool;        /* K_STAGE: its pool */
 };
 
-/* The resident copies of one stage command line (lib/serve.h): started
+/* The resident copies of one stage command line (lib/queue/serve.h): started
  * with --serve, reading jobs from sock[0]; scan workers send on sock[1]. */
 struct pool {
 	const char       *line;
@@ -359,7 +359,7 @@ run_chain(const struct ctl_list *chain, int in, int out, char *why,
 }
 
 /* While the chain runs, the stages' stderr goes into an unnamed file, so
- * that a reject can quote the stage's own reason (lib/dsn.c); after, the
+ * that a reject can quote the stage's own reason (lib/queue/dsn.c); after, the
  * lines go on to our stderr as before.  -1: the log goes straight on. */
 static int
 stage_log_begin(int *saved)
@@ -949,7 +949,7 @@ tend_pool(void)
 	}
 }
 
-/* --- resident stages (lib/serve.h) ------------------------------------
+/* --- resident stages (lib/queue/serve.h) ------------------------------------
  * Our own stages judge message after message as their batch mode does;
  * control/stageworkers copies of each (default: concurrencyscan, so that
  * every scan worker finds one of each free) keep their rules and

@@ -1,7 +1,7 @@
 /* smtpd-accept: one SMTP session on fds 0 and 1 (tcpserver, inetd or the
  * supervisor's listener style), taking mail from the internet and from
  * inside into the queue's incoming stage.  The session itself is
- * lib/smtp_session.c; this file reads the control files, finds the
+ * lib/door/smtp_session.c; this file reads the control files, finds the
  * client, wires the connection and the queue to the session, and logs.
  * Everything on fd 0 is hostile.  Refuses to run as root. */
 #include <arpa/inet.h>
@@ -106,7 +106,7 @@ config(struct smtp_conf *c, struct ctl_list *ld, const char **what)
 	size_t i;
 
 	smtp_conf_defaults(c);
-	/* the settings every tool shares, read the same way (lib/ctl.c) */
+	/* the settings every tool shares, read the same way (lib/core/ctl.c) */
 	if (ctl_me(c->me, sizeof c->me) == -1 ||
 	    ctl_databytes(&c->databytes, NULL) == -1 ||
 	    ctl_hdr_limits(&hl) == -1) {

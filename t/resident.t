@@ -1,5 +1,5 @@
 #!/bin/sh
-# resident stages (lib/serve.h): our stages started once with --serve and
+# resident stages (lib/queue/serve.h): our stages started once with --serve and
 # handed message after message.  First the protocol itself, driven by
 # t/serve-job.py as a scan worker would: the envelope of one job never
 # reaches the next, control/stagemaxuse, a changed control file makes the

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""serve-job.py: drive a resident stage (lib/serve.h) the way the
+"""serve-job.py: drive a resident stage (lib/queue/serve.h) the way the
 supervisor's scan workers do, for t/resident.t and share/devel/bench-spam.sh.
 
   serve-job.py [--quiet] [--cpu] [--env VAR=val]... -- PROG ARGS... -- JOB...

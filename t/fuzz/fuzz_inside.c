@@ -1,5 +1,5 @@
 /* fuzz_inside: header text from the fuzzer through header-strip's search
- * for internal names and addresses (lib/inside.c).  Beyond "no crash, no
+ * for internal names and addresses (lib/sender/inside.c).  Beyond "no crash, no
  * leak, no UB": whatever inside_find says, the redacted text contains
  * nothing inside_find would still find, and text with nothing internal in
  * it comes back unchanged. */

@@ -1,7 +1,7 @@
 /* fuzz_smtp: the SMTP server's parsers on the fuzzer's bytes.  First the
  * DATA state machine alone, fed whole and then in chunks the input itself
  * chooses: both ways must agree on everything.  Then a whole session
- * (lib/smtp_session.c) reading the input as a client's bytes, in chunks,
+ * (lib/door/smtp_session.c) reading the input as a client's bytes, in chunks,
  * with an in-memory queue: every reply must be a CRLF line starting with
  * a 3-digit code, and a committed message must hold no CR and no NUL (so
  * that no next hop can read its end differently). */

@@ -1,5 +1,5 @@
 /* fuzz_spoof: a whole message from the fuzzer judged by spoof-check's
- * logic (lib/spoof.c) with the shipped rules and ourco.example as our
+ * logic (lib/sender/spoof.c) with the shipped rules and ourco.example as our
  * domain, inbound and outbound in turn, then its Authentication-Results
  * written.  Beyond "no crash, no leak, no UB": the verdict is one of the
  * five, its text printable ASCII, and a message that claims our domain in

@@ -1,4 +1,4 @@
-/* Unit tests for lib/addr.c: RFC 5322 address lists as mail clients read
+/* Unit tests for lib/message/addr.c: RFC 5322 address lists as mail clients read
  * them, RFC 5321 paths as SMTP carries them, domain comparison and the
  * search for addresses in free text.  Hostile rows first-class: every
  * shape a spoofer uses to make a reader and a checker disagree. */

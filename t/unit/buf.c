@@ -1,4 +1,4 @@
-/* Unit tests for lib/buf.c: binary-safe growth, the hidden NUL, reuse. */
+/* Unit tests for lib/core/buf.c: binary-safe growth, the hidden NUL, reuse. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/bypass.c's rotating key: the HMAC-SHA256 key of a
+/* Unit tests for lib/content/bypass.c's rotating key: the HMAC-SHA256 key of a
  * month (checked against openssl's own), month arithmetic at the year's
  * end, and the grace period for last month's key. */
 #include <stdio.h>

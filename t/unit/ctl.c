@@ -1,4 +1,4 @@
-/* Unit tests for lib/ctl.c: control files as qmail reads them (missing
+/* Unit tests for lib/core/ctl.c: control files as qmail reads them (missing
  * means the default, unreadable means a temporary error), numbers that
  * must not silently become defaults, and where rule files are found. */
 #include <errno.h>

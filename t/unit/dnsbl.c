@@ -1,4 +1,4 @@
-/* Unit tests for lib/dnsbl.c, lib/dnslist.c and lib/uridom.c: the
+/* Unit tests for lib/reputation/dnsbl.c, lib/reputation/dnslist.c and lib/reputation/uridom.c: the
  * postscreen site syntax and its patterns, the DNSBL form of addresses,
  * own lists in rbldnsd's formats, link domains in hostile text, and the
  * verdict levels.  No DNS here: t/dnsbl-check.t runs the real servers. */

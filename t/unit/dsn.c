@@ -1,4 +1,4 @@
-/* Unit tests for lib/dsn.c: the status of a reply, the reason a chain
+/* Unit tests for lib/queue/dsn.c: the status of a reply, the reason a chain
  * stage logged for its verdict, and the shape of the bounce. */
 #include <string.h>
 

@@ -1,4 +1,4 @@
-/* Unit tests for lib/emit.c: a message written back byte for byte, with
+/* Unit tests for lib/core/emit.c: a message written back byte for byte, with
  * added lines in its own line-end convention and chosen fields left out. */
 #include <stdlib.h>
 #include <string.h>

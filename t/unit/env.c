@@ -1,4 +1,4 @@
-/* Unit tests for lib/env.c: the envelope from the environment, from our
+/* Unit tests for lib/core/env.c: the envelope from the environment, from our
  * own trace headers (and never from a stranger's), and the direction. */
 #include <errno.h>
 #include <stdlib.h>

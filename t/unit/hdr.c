@@ -1,4 +1,4 @@
-/* Unit tests for lib/hdr.c: the field list, unfolding, lookups by name and
+/* Unit tests for lib/message/hdr.c: the field list, unfolding, lookups by name and
  * RFC 2047 decoding, with the hostile shapes real mail has (bare CR, NUL,
  * 8-bit, overlong lines, continuation first, limits). */
 #include <stdlib.h>

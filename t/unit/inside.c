@@ -1,4 +1,4 @@
-/* Unit tests for lib/inside.c and lib/authres.c: what names the inside of
+/* Unit tests for lib/sender/inside.c and lib/sender/authres.c: what names the inside of
  * the organisation in header text, its redaction, and our authserv-id. */
 #include <errno.h>
 #include <string.h>

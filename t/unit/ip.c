@@ -1,4 +1,4 @@
-/* Unit tests for lib/ip.c: addresses and CIDR ranges from control files,
+/* Unit tests for lib/core/ip.c: addresses and CIDR ranges from control files,
  * the "internal" ranges, and addresses found in real Received text. */
 #include <arpa/inet.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/mime.c and lib/decode.c: each row is a message and
+/* Unit tests for lib/message/mime.c and lib/message/decode.c: each row is a message and
  * the leaves the walker must give, one "path|type|filename|cte|data" line
  * each, plus the flags the message must (and must not) carry. */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
-/* Unit tests for the names side of lib/ftype.c, lib/unpack.c and
- * lib/explode.c: extensions, double extensions, names that could act as
+/* Unit tests for the names side of lib/content/ftype.c, lib/content/unpack.c and
+ * lib/content/explode.c: extensions, double extensions, names that could act as
  * paths or fool a reader, their escaped and their safe forms, and the
  * container signatures. */
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/msg.c: the split of a message into its parts. */
+/* Unit tests for lib/message/msg.c: the split of a message into its parts. */
 #include <string.h>
 
 #include "msg.h"

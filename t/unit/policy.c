@@ -1,4 +1,4 @@
-/* Unit tests for lib/policy.c: the glob, rule lines good and bad, macro
+/* Unit tests for lib/sender/policy.c: the glob, rule lines good and bad, macro
  * expansion, and which rule decides (fewest '*', then most literal
  * characters, then the first). */
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/queue.c: ids, the envelope file's format, a message
+/* Unit tests for lib/queue/queue.c: ids, the envelope file's format, a message
  * committed into new/ with its envelope, and failures that leave nothing
  * visible in new/.  Works in a temporary directory under /tmp. */
 #include <dirent.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/re.c: compiling, matching bytes with lengths, the
+/* Unit tests for lib/scoring/re.c: compiling, matching bytes with lengths, the
  * case flag, offsets, reuse of one pattern, and the match limit. */
 #include <errno.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/relay.c: the order of MX hosts (preference, then
+/* Unit tests for lib/delivery/relay.c: the order of MX hosts (preference, then
  * equal preferences shuffled by an injected random source) and what of
  * a message needs SMTPUTF8. */
 #include <stdint.h>

@@ -1,4 +1,4 @@
-/* Unit tests for lib/route.c: next hops, the order of matches, maildir
+/* Unit tests for lib/delivery/route.c: next hops, the order of matches, maildir
  * paths built from addresses. */
 #include <string.h>
 

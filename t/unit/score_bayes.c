@@ -1,4 +1,4 @@
-/* Unit tests for lib/score_bayes.c: the day each token was learned, the
+/* Unit tests for lib/scoring/score_bayes.c: the day each token was learned, the
  * statistics, expiry by age and by the size bound (across several write
  * transactions), autolearning's "only what was never learned", and a
  * database in the format written before days were kept (8-byte values,

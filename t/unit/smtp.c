@@ -1,4 +1,4 @@
-/* Unit tests for lib/smtp.c and lib/smtp_data.c: the command parser, MAIL
+/* Unit tests for lib/door/smtp.c and lib/door/smtp_data.c: the command parser, MAIL
  * parameters, the relay rule, the header rule, and the DATA state machine
  * fed whole and byte by byte. */
 #include <string.h>

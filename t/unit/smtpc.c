@@ -1,4 +1,4 @@
-/* Unit tests for lib/smtpc.c: the reply parser, the EHLO keywords, and
+/* Unit tests for lib/delivery/smtpc.c: the reply parser, the EHLO keywords, and
  * what DATA puts on the wire (CRLF, dot-stuffing, the end). */
 #include <string.h>
 

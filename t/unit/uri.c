@@ -1,4 +1,4 @@
-/* Unit tests for lib/uri.c and the link views built on it: each way a
+/* Unit tests for lib/message/uri.c and the link views built on it: each way a
  * sender hides a link's host (percent codes, case and a final dot, Unicode
  * labels and their A-labels, the IDNA full stops, a user part, IPv4 in
  * hex, octal or one number, backslashes, character references) against

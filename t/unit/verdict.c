@@ -1,4 +1,4 @@
-/* Unit tests for lib/verdict.c: names, exit codes in qmail's convention,
+/* Unit tests for lib/core/verdict.c: names, exit codes in qmail's convention,
  * the worst verdict, and the one verdict line with its cleaned text. */
 #include <string.h>
 

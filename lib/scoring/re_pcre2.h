@@ -1,5 +1,5 @@
-/* re_pcre2: the PCRE2 steps every pattern of ours shares (lib/re.c keeps
- * them; lib/score_re.c, with its own JIT and match-data policy, uses them
+/* re_pcre2: the PCRE2 steps every pattern of ours shares (lib/scoring/re.c keeps
+ * them; lib/scoring/score_re.c, with its own JIT and match-data policy, uses them
  * too): compiling with RE_* flags and an error text, and reading a match's
  * return code.  Include after defining PCRE2_CODE_UNIT_WIDTH 8 and
  * including <pcre2.h>. */

@@ -283,7 +283,7 @@ smtp_rcpt_check(const struct addr *a, int relayclient, char *const *ld,
  * headers X-Portcullis-*, those of the spam and virus stages, and an
  * Authentication-Results whose authserv-id is our name, control/me (RFC
  * 8601 5 asks exactly this of a border MTA), through the same
- * lib/authres.c, without header-strip's regular expressions. */
+ * lib/sender/authres.c, without header-strip's regular expressions. */
 int
 smtp_hdr_is_own(const char *f, size_t nl, const char *v, size_t vl,
     const char *me)

@@ -13,7 +13,7 @@
  * does not resolve back to the client (FCrDNS), the reverse name's domain
  * against the sender's, and HELO names that are a bare address, not a
  * fully qualified name, or ours.  Every DNS query of a message is started
- * at once (lib/dns.c), answers are cached for the life of the process,
+ * at once (lib/reputation/dns.c), answers are cached for the life of the process,
  * and an answer that does not come is a range of scores: the verdict is
  * given only when every possible answer leads to the same one, otherwise
  * it is a temporary failure.  Library code: never prints, never exits. */
