@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -84,13 +86,14 @@ mkdir_private(const char *p)
 	return mkdir(p, 0700) == -1 && errno != EEXIST ? -1 : 0;
 }
 
-/* Create the queue directory and the stage's tmp, new, cur and env when
- * they are missing.  cur/ is never used by portcullis, but mail readers
- * (mutt) only open a maildir that has it. */
+/* Create the queue directory and the stage's tmp, new, cur, env and sched
+ * when they are missing: the one place that knows a stage's folders.
+ * cur/ is never used by portcullis, but mail readers (mutt) only open a
+ * maildir that has it. */
 static int
 make_dirs(const struct queue *q)
 {
-	static const char *const sub[] = { "tmp", "new", "cur", "env" };
+	static const char *const sub[] = { "tmp", "new", "cur", "env", "sched" };
 	char p[PATH_MAX];
 	size_t i;
 
@@ -215,7 +218,8 @@ queue_env_format(const struct envelope *e, const char *id, unsigned flags,
 	return 0;
 }
 
-/* Write a whole file under tmp/ and sync it. */
+/* Write a whole file under tmp/ and sync it (never through a link a
+ * stranger planted: O_EXCL refuses an existing name, links included). */
 static int
 write_synced(const char *p, const void *data, size_t n)
 {
@@ -245,6 +249,39 @@ rename_into(const struct queue *q, const char *from, const char *to)
 	return rename(from, to);
 }
 
+/* The one envelope writer: env/ID written as tmp/ID.env, synced, renamed
+ * over env/ID and env/ synced, so that a crash leaves the old envelope or
+ * the new one, never a torn one. */
+static int
+env_write(const struct queue *q, const char *id, const char *qid,
+    const struct envelope *e, unsigned flags)
+{
+	char tenv[PATH_MAX], nenv[PATH_MAX], envid[QUEUE_ID_MAX + 8];
+	struct buf b = BUF_INIT;
+	int err, rc = -1;
+
+	snprintf(envid, sizeof envid, "%s.env", id);
+	if (path(tenv, sizeof tenv, q, "tmp", envid) == -1 ||
+	    path(nenv, sizeof nenv, q, "env", id) == -1 ||
+	    queue_env_format(e, qid, flags, &b) == -1)
+		goto out;
+	unlink(tenv);   /* a leftover of a crash in this very rewrite */
+	if (write_synced(tenv, b.p, b.len) == -1)
+		goto out;
+	if (rename_into(q, tenv, nenv) == -1) {
+		err = errno;
+		unlink(tenv);
+		errno = err;
+		goto out;
+	}
+	rc = sync_dir(q, "env");
+out:
+	err = errno;
+	buf_free(&b);
+	errno = err;
+	return rc;
+}
+
 /* Finish a message: sync it, write and sync its envelope as env/ID, then
  * rename the message into new/ and sync new/.  Only after 0 may the
  * caller acknowledge the message.  On failure nothing is left in new/
@@ -252,18 +289,14 @@ rename_into(const struct queue *q, const char *from, const char *to)
 int
 queue_commit(struct queue_msg *m, const struct envelope *e, unsigned flags)
 {
-	char tmsg[PATH_MAX], tenv[PATH_MAX], nenv[PATH_MAX], nmsg[PATH_MAX];
-	char envid[QUEUE_ID_MAX + 8];
-	struct buf b = BUF_INIT;
+	char tmsg[PATH_MAX], nenv[PATH_MAX], nmsg[PATH_MAX];
 	int err;
 
 	if (m->fd < 0) {
 		errno = EBADF;
 		return -1;
 	}
-	snprintf(envid, sizeof envid, "%s.env", m->id);
 	if (path(tmsg, sizeof tmsg, m->q, "tmp", m->id) == -1 ||
-	    path(tenv, sizeof tenv, m->q, "tmp", envid) == -1 ||
 	    path(nenv, sizeof nenv, m->q, "env", m->id) == -1 ||
 	    path(nmsg, sizeof nmsg, m->q, "new", m->id) == -1)
 		goto fail;
@@ -273,16 +306,9 @@ queue_commit(struct queue_msg *m, const struct envelope *e, unsigned flags)
 	m->fd = -1;
 	if (err == -1)
 		goto fail;
-	if (queue_env_format(e, m->id, flags, &b) == -1 ||
-	    write_synced(tenv, b.p, b.len) == -1)
+	if (env_write(m->q, m->id, m->id, e, flags) == -1)
 		goto fail;
-	if (rename_into(m->q, tenv, nenv) == -1) {
-		err = errno;
-		unlink(tenv);
-		errno = err;
-		goto fail;
-	}
-	if (sync_dir(m->q, "env") == -1 || rename_into(m->q, tmsg, nmsg) == -1) {
+	if (rename_into(m->q, tmsg, nmsg) == -1) {
 		err = errno;
 		unlink(nenv);
 		errno = err;
@@ -296,11 +322,9 @@ queue_commit(struct queue_msg *m, const struct envelope *e, unsigned flags)
 		errno = err;
 		goto fail;
 	}
-	buf_free(&b);
 	return 0;
 fail:
 	err = errno;
-	buf_free(&b);
 	queue_abort(m);
 	errno = err;
 	return -1;
@@ -320,4 +344,160 @@ queue_abort(struct queue_msg *m)
 	if (m->q && m->id[0] && path(p, sizeof p, m->q, "tmp", m->id) == 0)
 		unlink(p);
 	errno = e;
+}
+
+/* --- the layout of the whole queue, for the supervisor ------------------ */
+
+/* DIR/STAGE/SUB[/ID] into out. */
+int
+queue_path(char *out, size_t n, const char *dir, const char *stage,
+    const char *sub, const char *id)
+{
+	struct queue q;
+
+	if (queue_init(&q, dir, stage) == -1)
+		return -1;
+	return path(out, n, &q, sub, id);
+}
+
+int
+queue_sync_dir(const char *dir, const char *stage, const char *sub)
+{
+	struct queue q;
+
+	if (queue_init(&q, dir, stage) == -1)
+		return -1;
+	return sync_dir(&q, sub);
+}
+
+/* Create a stage's folders (and the queue's) where missing. */
+int
+queue_mkstage(const char *dir, const char *stage)
+{
+	struct queue q;
+
+	if (queue_init(&q, dir, stage) == -1)
+		return -1;
+	return make_dirs(&q);
+}
+
+/* Remove a message from a stage: new/ID first (an envelope without its
+ * message is an orphan the recovery removes; a message without its
+ * envelope would be stuck), then env/ID and sched/ID, then sync new/. */
+void
+queue_remove(const char *dir, const char *stage, const char *id)
+{
+	static const char *const sub[] = { "new", "env", "sched" };
+	char p[PATH_MAX];
+	size_t i;
+	int e = errno;
+
+	for (i = 0; i < sizeof sub / sizeof sub[0]; i++)
+		if (queue_path(p, sizeof p, dir, stage, sub[i], id) == 0)
+			unlink(p);
+	(void)queue_sync_dir(dir, stage, "new");
+	errno = e;
+}
+
+/* Open and lock a queued message for its one worker: the descriptor, or
+ * -1 with EBUSY when another process (a worker of a supervisor that was
+ * killed, say) holds it. */
+int
+queue_lock(const char *msgpath)
+{
+	int fd = open(msgpath, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+
+	if (fd == -1)
+		return -1;
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		close(fd);
+		errno = EBUSY;
+		return -1;
+	}
+	return fd;
+}
+
+/* Whether some process holds the lock of STAGE/new/ID. */
+int
+queue_held(const char *dir, const char *stage, const char *id)
+{
+	char p[PATH_MAX];
+	int fd, held;
+
+	if (queue_path(p, sizeof p, dir, stage, "new", id) == -1 ||
+	    (fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY)) == -1)
+		return 0;
+	held = flock(fd, LOCK_SH | LOCK_NB) == -1 && errno == EWOULDBLOCK;
+	close(fd);
+	return held;
+}
+
+/* Put a whole message (top, then p) into a stage: tmp, fsync, envelope,
+ * new.  Its new id into id. */
+int
+queue_put(const char *dir, const char *stage, const struct envelope *e,
+    unsigned flags, const char *top, size_t toplen, const char *p, size_t n,
+    char *id, size_t idn)
+{
+	struct queue q;
+	struct queue_msg m;
+
+	if (queue_init(&q, dir, stage) == -1 || queue_open(&q, &m) == -1)
+		return -1;
+	if (queue_write(&m, top, toplen) == -1 || queue_write(&m, p, n) == -1) {
+		queue_abort(&m);
+		return -1;
+	}
+	snprintf(id, idn, "%s", m.id);
+	return queue_commit(&m, e, flags);
+}
+
+/* Replace the envelope of a queued message (fewer recipients left, say):
+ * its Q line keeps the envelope's own queue id when it has one. */
+int
+queue_env_replace(const char *dir, const char *stage, const char *id,
+    const struct envelope *e, unsigned flags)
+{
+	struct queue q;
+
+	if (queue_init(&q, dir, stage) == -1)
+		return -1;
+	return env_write(&q, id, e->qid && *e->qid ? e->qid : id, e, flags);
+}
+
+/* Remove the regular files of STAGE/SUB older than age seconds (0: all);
+ * with orphan_env only those whose message is gone from new/.  Never
+ * follows a link: lstat, and a link is left for the administrator.  The
+ * number removed. */
+size_t
+queue_clean(const char *dir, const char *stage, const char *sub, time_t age,
+    int orphan_env)
+{
+	char p[PATH_MAX], np[PATH_MAX];
+	struct dirent *de;
+	struct stat st;
+	time_t now = time(NULL);
+	size_t n = 0;
+	int dfd;
+	DIR *d;
+
+	if (queue_path(p, sizeof p, dir, stage, sub, NULL) == -1 ||
+	    (d = opendir(p)) == NULL)
+		return 0;
+	dfd = dirfd(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || (age && now - st.st_mtime < age))
+			continue;
+		if (orphan_env && (queue_path(np, sizeof np, dir, stage, "new",
+		    de->d_name) == -1 || faccessat(AT_FDCWD, np, F_OK,
+		    AT_SYMLINK_NOFOLLOW) == 0))
+			continue;
+		if (unlinkat(dfd, de->d_name, 0) == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
 }

@@ -9,6 +9,7 @@
 #define PORTCULLIS_QUEUE_H
 #include <limits.h>
 #include <stddef.h>
+#include <time.h>
 #include "buf.h"
 #include "env.h"
 
@@ -40,5 +41,22 @@ int  queue_commit(struct queue_msg *, const struct envelope *, unsigned);
 void queue_abort(struct queue_msg *);
 int  queue_env_format(const struct envelope *, const char *id, unsigned,
 	struct buf *);
+
+/* The whole queue's layout (DIR/STAGE/{tmp,new,cur,env,sched}/ID), for
+ * the supervisor: every path, folder and envelope file goes through these. */
+int    queue_path(char *out, size_t n, const char *dir, const char *stage,
+	const char *sub, const char *id);
+int    queue_sync_dir(const char *dir, const char *stage, const char *sub);
+int    queue_mkstage(const char *dir, const char *stage);
+void   queue_remove(const char *dir, const char *stage, const char *id);
+int    queue_lock(const char *msgpath);
+int    queue_held(const char *dir, const char *stage, const char *id);
+int    queue_put(const char *dir, const char *stage, const struct envelope *,
+	unsigned flags, const char *top, size_t toplen, const char *p, size_t n,
+	char *id, size_t idn);
+int    queue_env_replace(const char *dir, const char *stage, const char *id,
+	const struct envelope *, unsigned flags);
+size_t queue_clean(const char *dir, const char *stage, const char *sub,
+	time_t age, int orphan_env);
 
 #endif

@@ -1,0 +1,206 @@
+/* stages: the resident copies of our own stages (lib/queue/serve.h).
+ * Our own stages judge message after message as their batch mode does;
+ * control/stageworkers copies of each (default: concurrencyscan, so that
+ * every scan worker finds one of each free) keep their rules and
+ * databases loaded.  A stage line of any other program, or with
+ * stageworkers 0, is forked and executed per message as before.
+ * In the supervisor's process; a resident runs as the gateway's user. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "serve.h"
+#include "spawn.h"
+#include "super.h"
+
+/* The resident copies of one stage command line (lib/queue/serve.h):
+ * started with --serve, reading jobs from sock[0]; scan workers send on
+ * sock[1]. */
+struct pool {
+	const char       *line;
+	struct spawn_argv av;
+	int               sock[2];
+	unsigned          fails;       /* starts that failed in a row */
+	time_t            wait_until;  /* no new start before then */
+};
+
+static struct pool *pools;
+static size_t npools;
+
+/* The job socket of a stage line's residents when at least one runs (as
+ * this scan worker saw it when it was forked); else -1, and the stage is
+ * forked and executed for the message as any other program. */
+int
+super_pool_socket(const char *line)
+{
+	size_t p, i;
+
+	for (p = 0; p < npools; p++)
+		if (strcmp(pools[p].line, line) == 0)
+			for (i = 0; i < super_nkids; i++)
+				if (super_kids[i].kind == SUPER_STAGE && super_kids[i].pool == p)
+					return pools[p].sock[1];
+	return -1;
+}
+
+/* A resident left: a normal end (its uses, its age, a changed control
+ * file) or a kill (a scan worker's, for time) is replaced at once; one
+ * that failed within a few seconds of its start, by an exit status or a
+ * crash, is tried again later and later, its stage forked and executed
+ * for each message meanwhile. */
+void
+super_stage_gone(const struct super_child *c, int w)
+{
+	struct pool *p = &pools[c->pool];
+	time_t now = time(NULL);
+	long delay;
+
+	if ((WIFEXITED(w) && WEXITSTATUS(w) == 0) || (WIFSIGNALED(w) &&
+	    (WTERMSIG(w) == SIGKILL || WTERMSIG(w) == SIGTERM))) {
+		p->fails = 0;
+		return;
+	}
+	if (now - c->idle >= 3) {
+		log_warn(0, "resident %s ended (status %d); starting another",
+		    p->line, w);
+		p->fails = 0;
+		return;
+	}
+	p->fails++;
+	delay = p->fails < 6 ? 1L << p->fails : 60;
+	p->wait_until = now + delay;
+	log_warn(0, "resident %s failed at its start (status %d); its messages "
+	    "run it by fork and exec; next try in %ld s", p->line, w, delay);
+}
+
+static int
+resident_capable(const struct spawn_argv *a)
+{
+	static const char *const ours[] = { "header-strip", "spoof-check",
+		"filetype-check", "spam-score", "dnsbl-check", NULL };
+	const char *b = strrchr(a->v[0], '/');
+	size_t i;
+
+	b = b ? b + 1 : a->v[0];
+	for (i = 0; ours[i]; i++)
+		if (strcmp(b, ours[i]) == 0)
+			return a->n < SPAWN_MAX_ARGS;
+	return 0;
+}
+
+static void
+pool_add(const char *line)
+{
+	struct pool *p;
+	size_t i;
+
+	for (i = 0; i < npools; i++)
+		if (strcmp(pools[i].line, line) == 0)
+			return;
+	if ((p = reallocarray(pools, npools + 1, sizeof *p)) == NULL)
+		return;
+	pools = p;
+	p = &pools[npools];
+	memset(p, 0, sizeof *p);
+	p->line = line;
+	if (spawn_split(line, &p->av) == -1)
+		return;
+	if (!resident_capable(&p->av) ||
+	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->sock) == -1) {
+		spawn_argv_free(&p->av);
+		return;
+	}
+	p->av.v[p->av.n] = "--serve";
+	p->av.v[p->av.n + 1] = NULL;
+	npools++;
+}
+
+void
+super_pools_init(void)
+{
+	size_t i;
+
+	if (super_cf.stageworkers == 0)
+		return;
+	for (i = 0; i < super_cf.chain_in.n; i++)
+		pool_add(super_cf.chain_in.v[i]);
+	for (i = 0; i < super_cf.chain_out.n; i++)
+		pool_add(super_cf.chain_out.v[i]);
+}
+
+static void
+spawn_stage(size_t k)
+{
+	struct pool *p = &pools[k];
+	pid_t parent = getpid(), pid = fork();
+
+	if (pid == 0) {
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGINT, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		/* a resident does not outlive us */
+		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
+			_exit(111);
+		if (p->sock[0] == SERVE_FD ? fcntl(SERVE_FD, F_SETFD, 0) == -1 :
+		    dup2(p->sock[0], SERVE_FD) == -1)
+			_exit(111);
+		execvp(p->av.v[0], p->av.v);
+		_exit(111);
+	}
+	if (pid == -1 || super_kid_add(pid, SUPER_STAGE, NULL, NULL) == -1) {
+		log_warn(errno, "unable to start resident %s", p->line);
+		p->wait_until = time(NULL) + 5;
+		return;
+	}
+	super_kids[super_nkids - 1].pool = k;
+}
+
+void
+super_tend_stages(void)
+{
+	time_t now = time(NULL);
+	size_t k, i, n;
+
+	for (k = 0; k < npools; k++) {
+		if (now < pools[k].wait_until)
+			continue;
+		for (n = i = 0; i < super_nkids; i++)
+			n += super_kids[i].kind == SUPER_STAGE && super_kids[i].pool == k;
+		while (n++ < super_cf.stageworkers && now >= pools[k].wait_until)
+			spawn_stage(k);
+	}
+}
+
+/* In a forked worker: only residents keep their end of a job socket, so
+ * that when the last of them is gone (we were killed, say) what the
+ * worker sends fails or comes back unanswered, rather than waiting for the
+ * stage timeout. */
+void
+super_pool_close_jobs(void)
+{
+	size_t i;
+
+	for (i = 0; i < npools; i++)
+		close(pools[i].sock[0]);
+}
+
+/* At our stop: the residents finish the jobs they have and leave. */
+void
+super_stages_stop(void)
+{
+	size_t i;
+
+	for (i = 0; i < super_nkids; i++)
+		if (super_kids[i].kind == SUPER_STAGE)
+			kill(super_kids[i].pid, SIGTERM);
+}

@@ -1,0 +1,90 @@
+/* super: what the supervisor's parts share (cmd/portcullis.c wires them):
+ * its settings, read once from the control files, and the table of the
+ * processes it started.  The supervisor is one process with one thread;
+ * its workers are forked copies that read this state and never write it
+ * back.  Library code: it logs, but never exits but in a forked child. */
+#ifndef PORTCULLIS_SUPER_H
+#define PORTCULLIS_SUPER_H
+#include <limits.h>
+#include <stddef.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "ctl.h"
+#include "env.h"
+#include "queue.h"
+
+#define SUPER_MAX_LISTEN 16
+
+struct super_conf {
+	char me[256], user[64], qdir[PATH_MAX];
+	struct ctl_list listen, chain_in, chain_out;
+	unsigned long maxconn, maxperip, scanconc, delconc, lifetime;
+	unsigned long smtpdspare, smtpdmaxuse, smtpdidle, stageworkers;
+	unsigned long stagetimeout, retrymin, retrymax, deliverytimeout;
+	unsigned long databytes;
+};
+
+enum super_kind { SUPER_CONN = 1, SUPER_SCAN, SUPER_DELIVER, SUPER_STAGE };
+
+struct super_child {
+	pid_t pid;
+	enum super_kind kind;
+	char  id[QUEUE_ID_MAX];
+	char  ip[64];       /* SUPER_CONN: the client of the session it serves */
+	int   ctl;          /* SUPER_CONN: our end of its socketpair, or -1 */
+	int   busy;         /* SUPER_CONN: serving a session */
+	unsigned long uses; /* SUPER_CONN: sessions handed to it */
+	time_t idle;        /* SUPER_CONN: idle since; SUPER_STAGE: started at */
+	time_t started;     /* when it was forked */
+	size_t pool;        /* SUPER_STAGE: its pool */
+};
+
+extern struct super_conf super_cf;
+extern struct super_child *super_kids;
+extern size_t super_nkids;
+extern int super_lfd[SUPER_MAX_LISTEN];
+extern size_t super_nlfd;
+
+/* children.c: the table of the processes we started */
+int    super_kid_add(pid_t, enum super_kind, const char *id, const char *ip);
+size_t super_kid_count(enum super_kind, const char *id, const char *ip);
+void   super_reap(void);
+void   super_start_worker(enum super_kind, const char *id);
+void   super_run_stage(const char *stage, enum super_kind, unsigned long limit);
+void   super_close_inherited(void);
+
+/* super.c: the envelope as a stage's or relay-out's environment
+ * (DESIGN.md's variables); the retry schedule (0 scheduled, 1 past
+ * queuelifetime, -1 error); a bounce (RFC 3464) for failed recipients */
+struct dsn_rcpt;
+void   super_setenv(const char *name, const char *v);
+int    super_export_env(const struct envelope *);
+int    super_retry_later(const char *stage, const char *id,
+	const char *msgpath);
+int    super_bounce(const struct envelope *, const char *msgpath,
+	const struct dsn_rcpt *, size_t n, const char *reason);
+
+/* scan.c and deliver.c: one message each, in a forked worker; the exit
+ * status of the worker (0 done with it, 111 try again soon) */
+int    super_scan_one(const char *id);
+int    super_deliver_one(const char *id);
+
+/* stages.c: the resident copies of our stages (lib/queue/serve.h) */
+void   super_pools_init(void);
+void   super_tend_stages(void);
+int    super_pool_socket(const char *line);
+void   super_pool_close_jobs(void);
+void   super_stage_gone(const struct super_child *, int status);
+void   super_stages_stop(void);
+
+/* smtpd.c: the listeners and the pool of smtpd-accept workers */
+int    super_listen_all(void);
+void   super_tend_pool(void);
+void   super_from_worker(int fd);
+void   super_accept_one(int l);
+
+/* priv.c: what the root part does before it gives root up */
+int    super_drop_root(void);
+
+#endif
