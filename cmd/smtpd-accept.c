@@ -8,7 +8,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "conn.h"
 #include "ctl.h"
 #include "hdr.h"
 #include "io.h"
@@ -28,7 +28,7 @@
 
 static struct queue q;
 static struct queue_msg qm;
-static struct tls_conn *tlsc;
+static struct conn conn;
 static const char *qdir;
 
 static void
@@ -100,6 +100,8 @@ config(struct smtp_conf *c, struct ctl_list *ld, const char **what)
 		  SMTP_DEF_MAXTEXTLINE, 1000, 1048576 },
 		{ "timeoutsmtpd", offsetof(struct smtp_conf, timeout),
 		  SMTP_DEF_TIMEOUT, 1, 3600 },
+		{ "timeoutsession", offsetof(struct smtp_conf, sessiontimeout),
+		  SMTP_DEF_SESSIONTIMEOUT, 1, 86400 },
 		{ "greetdelay", offsetof(struct smtp_conf, greetdelay),
 		  SMTP_DEF_GREETDELAY, 0, 30000 },
 	};
@@ -138,39 +140,25 @@ config(struct smtp_conf *c, struct ctl_list *ld, const char **what)
 }
 
 static ssize_t
-conn_read(void *ctx, void *p, size_t n, int ms)
+c_read(void *ctx, void *p, size_t n, int ms)
 {
-	struct pollfd pf = { 0, POLLIN, 0 };
-	int r;
-
-	if (tlsc)
-		return tls_read(tlsc, p, n, ms);
-	do
-		r = poll(&pf, 1, ms);
-	while (r == -1 && errno == EINTR);
-	if (r == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	if (r == -1)
-		return -1;
-	return io_read_some(0, p, n);
+	return conn_read(&conn, p, n, ms);
 }
 
 static int
-conn_write(void *ctx, const void *p, size_t n)
+c_write(void *ctx, const void *p, size_t n)
 {
-	return tlsc ? tls_write(tlsc, p, n) : io_write_all(1, p, n);
+	return conn_write(&conn, p, n);
 }
 
 /* Half-close after the last reply, so that the client sees the end; on a
  * pipe (tests, inetd's nowait on a pipe) by pointing fd 1 at /dev/null. */
 static void
-conn_shutdown(void *ctx)
+c_shutdown(void *ctx)
 {
 	int fd;
 
-	if (tlsc != NULL || shutdown(1, SHUT_WR) == 0 || errno != ENOTSOCK)
+	if (conn.tls != NULL || shutdown(1, SHUT_WR) == 0 || errno != ENOTSOCK)
 		return;
 	if ((fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) >= 0) {
 		dup2(fd, 1);
@@ -179,12 +167,18 @@ conn_shutdown(void *ctx)
 }
 
 static int
-conn_starttls(void *ctx, char *info, size_t n)
+c_starttls(void *ctx, char *info, size_t n)
 {
-	const struct smtp_conf *c = ctx;
+	int e;
 
-	if ((tlsc = tls_accept(0, 1, (int)(c->timeout * 1000), info, n)) == NULL) {
-		log_warn(0, "TLS handshake failed: %s", tls_error());
+	if (conn_starttls(&conn, info, n) == -1) {
+		e = errno;
+		if (e == ETIMEDOUT || e == ETIME)
+			log_warn(0, "TLS handshake failed: not done within "
+			    "control/timeoutsmtpd");
+		else
+			log_warn(0, "TLS handshake failed: %s", tls_error());
+		errno = e;
 		return -1;
 	}
 	return 0;
@@ -261,8 +255,8 @@ session(void)
 {
 	struct smtp_conf c;
 	struct ctl_list ld;
-	struct smtp_io io = { NULL, conn_read, conn_write, conn_shutdown,
-	    conn_starttls, m_open, m_write, m_commit, m_abort, m_log };
+	struct smtp_io io = { NULL, c_read, c_write, c_shutdown,
+	    c_starttls, m_open, m_write, m_commit, m_abort, m_log };
 	const char *what = "";
 	char ip[INET6_ADDRSTRLEN + 8];
 	int rc = 0;
@@ -276,6 +270,9 @@ session(void)
 		rc = config_fail("tlscert");
 	} else if (queue_init(&q, qdir, "incoming") == -1) {
 		rc = config_fail("queue");
+	} else if (conn_open(&conn, 0, 1, c.timeout, c.sessiontimeout) == -1) {
+		log_fatal(errno, "unable to set up the connection");
+		rc = EXIT_TEMP;
 	} else {
 		io.ctx = &c;
 		client_ip(ip, sizeof ip);
@@ -284,8 +281,7 @@ session(void)
 			rc = EXIT_TEMP;
 		}
 	}
-	tls_close(tlsc);
-	tlsc = NULL;
+	conn_close(&conn);
 	ctl_free(&ld);
 	free((void *)c.relay);
 	free((void *)c.tlsreq);

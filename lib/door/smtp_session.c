@@ -54,6 +54,7 @@ smtp_conf_defaults(struct smtp_conf *c)
 	c->maxtextline = SMTP_DEF_MAXTEXTLINE;
 	c->maxhdr = SMTP_DEF_MAXHDR;
 	c->timeout = SMTP_DEF_TIMEOUT;
+	c->sessiontimeout = SMTP_DEF_SESSIONTIMEOUT;
 	c->greetdelay = SMTP_DEF_GREETDELAY;
 }
 
@@ -84,7 +85,9 @@ flush(struct sess *s)
 	buf_reset(&s->obuf);
 	if (r == -1 && !s->done) {
 		s->done = 1;
-		s->end = "write-error";
+		/* a client that does not read what it asked for */
+		s->end = errno == ETIMEDOUT || errno == ETIME ? "write-timeout" :
+		    "write-error";
 	}
 	return r;
 }
@@ -161,6 +164,12 @@ fill(struct sess *s)
 		    s->c->me);
 		flush(s);
 		s->end = "timeout";
+	} else if (errno == ETIME) {
+		/* control/timeoutsession: a client that trickles bytes */
+		buf_printf(&s->obuf, "421 4.4.2 %s Error: session time limit "
+		    "exceeded\r\n", s->c->me);
+		flush(s);
+		s->end = "session-timeout";
 	} else
 		s->end = "read-error";
 	return 0;
@@ -593,7 +602,8 @@ cmd_starttls(struct sess *s, const struct smtp_cmd *c)
 	s->rpos = s->rlen = 0;
 	if (s->io->starttls(s->io->ctx, s->tlsinfo, sizeof s->tlsinfo) == -1) {
 		s->done = 1;
-		s->end = "tls-failed";
+		s->end = errno == ETIMEDOUT || errno == ETIME ? "tls-timeout" :
+		    "tls-failed";
 		return;
 	}
 	/* RFC 3207 4.2: forget everything learnt before TLS */

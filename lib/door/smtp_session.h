@@ -25,7 +25,8 @@ struct smtp_conf {
 	size_t         ntlsreq;
 	unsigned long  databytes, maxrcpt, maxhops, maxerrors;
 	unsigned long  maxcmdline, maxtextline, maxhdr;
-	unsigned long  timeout;         /* seconds, per read */
+	unsigned long  timeout;         /* seconds of silence, per read or write */
+	unsigned long  sessiontimeout;  /* seconds, the whole session */
 	unsigned long  greetdelay;      /* milliseconds */
 	int            tls;             /* STARTTLS may be offered */
 };
@@ -38,18 +39,22 @@ struct smtp_conf {
 #define SMTP_DEF_MAXTEXTLINE 1000UL   /* RFC 5321 4.5.3.1.6 */
 #define SMTP_DEF_MAXHDR      262144UL
 #define SMTP_DEF_TIMEOUT     300UL    /* RFC 5321 4.5.3.2.7: 5 minutes */
+#define SMTP_DEF_SESSIONTIMEOUT 1800UL  /* 50 MB at 28 kB/s */
 #define SMTP_DEF_GREETDELAY  0UL
 #define SMTP_MAX_CMDLINE     16384UL
 
 struct smtp_io {
 	void *ctx;
 	/* Up to n bytes within timeout_ms: >0, 0 at end of input, -1 with
-	 * errno (ETIMEDOUT when the time ran out). */
+	 * errno (ETIMEDOUT when the time ran out, ETIME when the whole
+	 * session's time did).  write: -1 with the same errno when the
+	 * client did not take our replies in time. */
 	ssize_t (*read)(void *ctx, void *, size_t, int timeout_ms);
 	int     (*write)(void *ctx, const void *, size_t);
 	/* Stop sending (half close before draining); may be NULL. */
 	void    (*shutdown)(void *ctx);
-	/* Start TLS as server; info gets "TLSv1.3 CIPHER".  May be NULL. */
+	/* Start TLS as server; info gets "TLSv1.3 CIPHER".  May be NULL.
+	 * -1 with errno ETIMEDOUT or ETIME when the client was too slow. */
 	int     (*starttls)(void *ctx, char *info, size_t n);
 	/* The message sink: open gives the queue id. */
 	int     (*msg_open)(void *ctx, char *id, size_t n);

@@ -1,5 +1,6 @@
 /* tls: STARTTLS server side (see tls.h).  The peer is a stranger; the
- * handshake and every read are bounded by the session's timeout.  Runs
+ * handshake and every read and write are bounded by the session's
+ * timeouts (conn.h).  Runs
  * under the gateway's uid, which must be able to read control/tlskey. */
 #include <errno.h>
 #include <limits.h>
@@ -13,13 +14,13 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "conn.h"
 #include "ctl.h"
 #include "tls.h"
 
 struct tls_conn {
 	SSL *ssl;
 	int  rfd, wfd;
-	int  ms;         /* the session's timeout, for writes too */
 };
 
 static SSL_CTX *ctx;
@@ -101,37 +102,29 @@ tls_init(void)
 	return 0;
 }
 
-/* Wait until fd is ready for what OpenSSL asked; 0, or -1 (ETIMEDOUT). */
+/* Wait until fd is ready for what OpenSSL asked, at most ms and never
+ * past end; 0, or -1 (ETIMEDOUT, ETIME, EPROTO for a TLS error). */
 static int
-wait_for(struct tls_conn *t, int r, int ms)
+wait_for(struct tls_conn *t, int r, int ms, const struct timespec *end)
 {
 	int e = SSL_get_error(t->ssl, r);
-	struct pollfd pf;
-	int pr;
 
-	if (e == SSL_ERROR_WANT_READ) {
-		pf.fd = t->rfd;
-		pf.events = POLLIN;
-	} else if (e == SSL_ERROR_WANT_WRITE) {
-		pf.fd = t->wfd;
-		pf.events = POLLOUT;
-	} else {
+	if (e == SSL_ERROR_WANT_READ)
+		return conn_poll(t->rfd, POLLIN, ms, end);
+	if (e == SSL_ERROR_WANT_WRITE)
+		return conn_poll(t->wfd, POLLOUT, ms, end);
+	if (e != SSL_ERROR_SYSCALL || errno == 0)
 		errno = EPROTO;
-		return -1;
-	}
-	do
-		pr = poll(&pf, 1, ms);
-	while (pr == -1 && errno == EINTR);
-	if (pr == 0) {
-		errno = ETIMEDOUT;
-		return -1;
-	}
-	return pr == 1 ? 0 : -1;
+	return -1;
 }
 
-/* The server handshake on rfd/wfd; info gets "TLSv1.3 CIPHER". */
+/* The server handshake on rfd/wfd, which the caller made non-blocking so
+ * that a peer who stalls mid-handshake cannot keep us in read(2): each
+ * step waits at most ms, the whole handshake ends by end.  info gets
+ * "TLSv1.3 CIPHER". */
 struct tls_conn *
-tls_accept(int rfd, int wfd, int ms, char *info, size_t n)
+tls_accept(int rfd, int wfd, int ms, const struct timespec *end, char *info,
+    size_t n)
 {
 	struct tls_conn *t;
 	int r;
@@ -140,13 +133,12 @@ tls_accept(int rfd, int wfd, int ms, char *info, size_t n)
 		return NULL;
 	t->rfd = rfd;
 	t->wfd = wfd;
-	t->ms = ms;
 	if ((t->ssl = SSL_new(ctx)) == NULL)
 		goto fail;
 	SSL_set_rfd(t->ssl, rfd);
 	SSL_set_wfd(t->ssl, wfd);
-	while ((r = SSL_accept(t->ssl)) != 1)
-		if (wait_for(t, r, ms) == -1)
+	while (errno = 0, (r = SSL_accept(t->ssl)) != 1)
+		if (wait_for(t, r, ms, end) == -1)
 			goto fail;
 	snprintf(info, n, "%s %s", SSL_get_version(t->ssl),
 	    SSL_get_cipher_name(t->ssl));
@@ -158,9 +150,11 @@ fail:
 	return NULL;
 }
 
-/* As read(2) with a timeout: >0, 0 at the end, -1 (ETIMEDOUT). */
+/* As read(2), each wait at most ms and never past end: >0, 0 at the end,
+ * -1 (ETIMEDOUT, ETIME, EPROTO). */
 ssize_t
-tls_read(struct tls_conn *t, void *p, size_t n, int ms)
+tls_read(struct tls_conn *t, void *p, size_t n, int ms,
+    const struct timespec *end)
 {
 	int r;
 
@@ -176,30 +170,35 @@ tls_read(struct tls_conn *t, void *p, size_t n, int ms)
 		if (SSL_get_error(t->ssl, r) == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 &&
 		    errno == 0)
 			return 0;   /* the peer closed without close_notify */
-		if (wait_for(t, r, ms) == -1)
+		if (wait_for(t, r, ms, end) == -1)
 			return -1;
 	}
 }
 
+/* All n bytes; each wait for the peer to read at most ms, none past end. */
 int
-tls_write(struct tls_conn *t, const void *p, size_t n)
+tls_write(struct tls_conn *t, const void *p, size_t n, int ms,
+    const struct timespec *end)
 {
 	const char *s = p;
 	int r;
 
 	while (n > 0) {
+		errno = 0;
 		r = SSL_write(t->ssl, s, n > INT_MAX ? INT_MAX : (int)n);
 		if (r > 0) {
 			s += r;
 			n -= (size_t)r;
 			continue;
 		}
-		if (wait_for(t, r, t->ms) == -1)
+		if (wait_for(t, r, ms, end) == -1)
 			return -1;
 	}
 	return 0;
 }
 
+/* Free the connection; the close_notify is sent only when the socket
+ * takes it at once (a peer that reads nothing must not hold us here). */
 void
 tls_close(struct tls_conn *t)
 {
