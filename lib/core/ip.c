@@ -87,6 +87,27 @@ ip_in_net(const struct ip_addr *ip, const struct ip_net *net)
 	return 1;
 }
 
+/* Are a and b in one network: the first v4 bits of two IPv4 addresses,
+ * the first v6 bits of two IPv6 ones (the supervisor counts connections
+ * per IPv6 /64, as one customer of an ISP holds a whole /64).  Addresses
+ * of different families never are: ip_parse has already made an
+ * IPv4-mapped IPv6 address the IPv4 address it is.  1 or 0. */
+int
+ip_same_prefix(const struct ip_addr *a, const struct ip_addr *b, unsigned v4,
+    unsigned v6)
+{
+	struct ip_net n;
+
+	if (a->family != b->family)
+		return 0;
+	n.addr = *b;
+	if (a->family == 4)
+		n.prefix = v4 > 32 ? 32 : v4;
+	else
+		n.prefix = v6 > 128 ? 128 : v6;
+	return ip_in_net(a, &n);
+}
+
 /* An address that means "inside": RFC 1918 private, loopback, link-local,
  * CGNAT shared space (RFC 6598), IPv6 unique local and link-local. */
 int

@@ -17,6 +17,8 @@ struct ip_net {
 int    ip_parse(const char *, size_t, struct ip_addr *);
 int    ip_net_parse(const char *, struct ip_net *);
 int    ip_in_net(const struct ip_addr *, const struct ip_net *);
+int    ip_same_prefix(const struct ip_addr *, const struct ip_addr *,
+	unsigned v4prefix, unsigned v6prefix);
 int    ip_is_internal(const struct ip_addr *);
 size_t ip_scan(const char *, size_t, size_t *start, struct ip_addr *);
 

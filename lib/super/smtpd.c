@@ -3,7 +3,7 @@
  * Postfix's master keeps its smtpd processes: a fork and exec per
  * connection costs more than the whole SMTP session of a small message.
  * Each worker has a socketpair to us; we accept, keep the limits in total
- * and per client, and hand the socket over with SCM_RIGHTS and the
+ * and per client (an IPv4 address, an IPv6 /64), and hand the socket over with SCM_RIGHTS and the
  * addresses as text.  The worker writes "d" when the session is over.
  * A worker serves at most control/smtpdmaxuse sessions (1: a fresh
  * process for every connection, still started ahead of time), and idle
@@ -22,19 +22,39 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "ip.h"
 #include "log.h"
 #include "super.h"
 
-/* Sessions being served, in total or (ip) from one client. */
+/* A client's address as ip_parse takes it: a link-local one's "%scope"
+ * dropped.  0 or -1. */
+static int
+parse_client(const char *ip, struct ip_addr *a)
+{
+	return ip_parse(ip, strcspn(ip, "%"), a);
+}
+
+/* Sessions being served, in total (ip NULL) or from one client: its IPv4
+ * address or its IPv6 network (control/maxperipv4prefix, 32, and
+ * maxperipv6prefix, 64), an IPv4-mapped IPv6 address counted as IPv4. */
 static size_t
 busy(const char *ip)
 {
+	struct ip_addr a, b;
 	size_t i, n = 0;
+	int pa = ip ? parse_client(ip, &a) : -1;
 
-	for (i = 0; i < super_nkids; i++)
-		if (super_kids[i].kind == SUPER_CONN && super_kids[i].busy &&
-		    (!ip || strcmp(super_kids[i].ip, ip) == 0))
+	for (i = 0; i < super_nkids; i++) {
+		if (super_kids[i].kind != SUPER_CONN || !super_kids[i].busy)
+			continue;
+		if (ip == NULL)
 			n++;
+		else if (pa == 0 && parse_client(super_kids[i].ip, &b) == 0)
+			n += (size_t)ip_same_prefix(&a, &b,
+			    (unsigned)super_cf.maxperip4, (unsigned)super_cf.maxperip6);
+		else
+			n += strcmp(super_kids[i].ip, ip) == 0;
+	}
 	return n;
 }
 
@@ -161,6 +181,7 @@ super_accept_one(int l)
 	char ip[NI_MAXHOST], port[NI_MAXSERV], lip[NI_MAXHOST], lport[NI_MAXSERV];
 	static const char busy_msg[] = "421 4.7.0 Too many connections, try later\r\n";
 	int fd = accept4(l, (struct sockaddr *)&ss, &sl, SOCK_CLOEXEC);
+	const char *why;
 	size_t i, tries;
 	int w;
 
@@ -174,9 +195,10 @@ super_accept_one(int l)
 		close(fd);
 		return;
 	}
-	if (busy(NULL) >= super_cf.maxconn || busy(ip) >= super_cf.maxperip) {
+	if ((why = busy(NULL) >= super_cf.maxconn ? "maxconnections" :
+	    busy(ip) >= super_cf.maxperip ? "maxperip" : NULL) != NULL) {
 		(void)!write(fd, busy_msg, sizeof busy_msg - 1);
-		log_info("ip=%s refused: too many connections", ip);
+		log_info("ip=%s refused: too many connections (%s)", ip, why);
 		close(fd);
 		return;
 	}

@@ -20,6 +20,7 @@ struct super_conf {
 	char me[256], user[64], qdir[PATH_MAX];
 	struct ctl_list listen, chain_in, chain_out;
 	unsigned long maxconn, maxperip, scanconc, delconc, lifetime;
+	unsigned long maxperip4, maxperip6;   /* prefix lengths maxperip counts */
 	unsigned long smtpdspare, smtpdmaxuse, smtpdidle, stageworkers;
 	unsigned long stagetimeout, retrymin, retrymax, deliverytimeout;
 	unsigned long databytes;

@@ -144,6 +144,63 @@ static const struct {
 	{ "2a00:1450:4001::1", 0 },
 };
 
+/* The supervisor's per-client count: one IPv4 address, one IPv6 /64. */
+static const struct {
+	const char *a, *b;
+	unsigned    v4, v6;
+	int         same;
+} prefixes[] = {
+	{ "192.0.2.1", "192.0.2.1", 32, 64, 1 },
+	{ "192.0.2.1", "192.0.2.2", 32, 64, 0 },
+	{ "192.0.2.1", "192.0.2.254", 24, 64, 1 },
+	{ "192.0.2.1", "192.0.3.1", 24, 64, 0 },
+	{ "192.0.2.1", "192.0.3.1", 23, 64, 1 },
+	{ "10.0.0.1", "10.255.0.1", 8, 64, 1 },
+	{ "2001:db8::1", "2001:db8::2", 32, 64, 1 },
+	{ "2001:db8::1", "2001:db8::ffff:ffff:ffff:ffff", 32, 64, 1 },
+	{ "2001:db8::1", "2001:db8:0:1::1", 32, 64, 0 },     /* next /64 */
+	{ "2001:db8::1", "2001:db8:0:1::1", 32, 48, 1 },
+	{ "2001:db8::1", "2001:db8:1::1", 32, 48, 0 },
+	{ "2001:db8::1", "2001:db8::2", 32, 128, 0 },       /* per address */
+	{ "2001:db8::1", "2001:db8::1", 32, 128, 1 },
+	{ "2001:db8::1", "2001:db8::1:2", 32, 127, 0 },
+	{ "2001:db8::2", "2001:db8::3", 32, 127, 1 },       /* not byte-aligned */
+	{ "2001:db8::1", "2001:db8::80:0:0:0", 32, 65, 1 },
+	{ "2001:db8::1", "2001:db8:0:0:8000::", 32, 65, 0 },
+	{ "::ffff:192.0.2.1", "192.0.2.1", 32, 64, 1 },     /* mapped is IPv4 */
+	{ "::ffff:192.0.2.1", "192.0.2.9", 32, 64, 0 },     /* ... per address */
+	{ "::ffff:192.0.2.1", "::ffff:192.0.2.9", 32, 64, 0 },
+	{ "::ffff:192.0.2.1", "::ffff:192.0.2.9", 24, 64, 1 },
+	{ "::ffff:192.0.2.1", "::ffff:192.0.3.9", 32, 0, 0 }, /* not by v6's prefix */
+	{ "192.0.2.1", "::c000:201", 32, 0, 0 },            /* families never mix */
+	{ "192.0.2.1", "2001:db8::1", 0, 0, 0 },
+	{ "2001:db8::1", "2001:db8::1", 32, 200, 1 },       /* clamped to 128 */
+	{ "192.0.2.1", "192.0.2.2", 99, 64, 0 },            /* clamped to 32 */
+	{ "192.0.2.1", "198.51.100.1", 0, 64, 1 },          /* /0: all one */
+};
+
+static void
+test_prefix(void)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof prefixes / sizeof prefixes[0]; i++) {
+		struct ip_addr a, b;
+		char name[160];
+		snprintf(name, sizeof name, "ip_same_prefix %s %s /%u /%u",
+		    prefixes[i].a, prefixes[i].b, prefixes[i].v4, prefixes[i].v6);
+		if (ip_parse(prefixes[i].a, strlen(prefixes[i].a), &a) == -1 ||
+		    ip_parse(prefixes[i].b, strlen(prefixes[i].b), &b) == -1) {
+			tap_ok(0, name);
+			continue;
+		}
+		tap_is_long(ip_same_prefix(&a, &b, prefixes[i].v4, prefixes[i].v6),
+		    prefixes[i].same, name);
+		tap_is_long(ip_same_prefix(&b, &a, prefixes[i].v4, prefixes[i].v6),
+		    prefixes[i].same, "... and the other way round");
+	}
+}
+
 static void
 test_internal(void)
 {
@@ -221,6 +278,7 @@ main(void)
 {
 	test_parse();
 	test_nets();
+	test_prefix();
 	test_internal();
 	test_scan();
 	return tap_done();
