@@ -94,6 +94,8 @@ config(struct smtp_conf *c, struct ctl_list *ld, const char **what)
 		  SMTP_DEF_MAXHOPS, 1, 1000 },
 		{ "maxerrors", offsetof(struct smtp_conf, maxerrors),
 		  SMTP_DEF_MAXERRORS, 1, 1000 },
+		{ "maxjunkcommands", offsetof(struct smtp_conf, maxjunk),
+		  SMTP_DEF_MAXJUNK, 1, 100000 },
 		{ "maxcmdline", offsetof(struct smtp_conf, maxcmdline),
 		  SMTP_DEF_MAXCMDLINE, 512, SMTP_MAX_CMDLINE },
 		{ "maxtextline", offsetof(struct smtp_conf, maxtextline),

@@ -497,6 +497,51 @@ EOF2
 ok_chat 'control/maxerrors: the third error ends the session with 421'
 rm "$PORTCULLIS_CONTROL/maxerrors"
 
+control maxjunkcommands 2
+control maxerrors 2
+session <<'EOF2'
+< ^220
+> NOOP
+< ^250
+> RSET
+< ^250
+> VRFY x
+< ^252
+> HELP
+< ^214
+< ^421 4\.7\.0
+eof
+EOF2
+ok_chat 'control/maxjunkcommands: NOOP, RSET, VRFY, HELP past it count as errors'
+err_like '... logged as errors' 'errors=2 end=errors$'
+session <<'EOF2'
+< ^220
+> EHLO j.example
+< ^250
+> NOOP
+< ^250
+> NOOP
+< ^250
+> MAIL FROM:<a@j.example>
+< ^250
+> RCPT TO:<x@ourco.example>
+< ^250
+> DATA
+< ^354
+> Subject: j
+>
+> .
+< ^250 2\.0\.0
+> NOOP
+< ^250
+> RSET
+< ^250
+> QUIT
+< ^221
+EOF2
+ok_chat '... and a message queued starts the count again'
+rm "$PORTCULLIS_CONTROL/maxjunkcommands" "$PORTCULLIS_CONTROL/maxerrors"
+
 session <<'EOF2'
 < ^220
 > GET / HTTP/1.0

@@ -23,6 +23,10 @@
 
 #define RBUF_SIZE  65536
 #define DRAIN_MAX  (1024 * 1024)
+/* Replies held for a pipelining client are sent at this size, not only
+ * when we must wait for it (RFC 2920 3.1 allows it), so that a flood of
+ * short commands cannot grow our buffer beyond it. */
+#define OBUF_FLUSH 65536
 
 struct sess {
 	const struct smtp_conf *c;
@@ -36,6 +40,7 @@ struct sess {
 	struct smtp_mailparam mp;
 	struct envelope env;
 	unsigned long errors, accepted, refused;
+	unsigned long junk;            /* NOOP, RSET, VRFY, HELP since the last message */
 	const char *end;              /* why the session ended, for the log */
 	int      done;
 	struct smtp_data d;
@@ -50,6 +55,7 @@ smtp_conf_defaults(struct smtp_conf *c)
 	c->maxrcpt = SMTP_DEF_MAXRCPT;
 	c->maxhops = SMTP_DEF_MAXHOPS;
 	c->maxerrors = SMTP_DEF_MAXERRORS;
+	c->maxjunk = SMTP_DEF_MAXJUNK;
 	c->maxcmdline = SMTP_DEF_MAXCMDLINE;
 	c->maxtextline = SMTP_DEF_MAXTEXTLINE;
 	c->maxhdr = SMTP_DEF_MAXHDR;
@@ -113,6 +119,19 @@ reply_err(struct sess *s, const char *text)
 		s->done = 1;
 		s->end = "errors";
 	}
+}
+
+/* A reply to a command that moves no mail: past maxjunk of them since
+ * the last message each counts as an error, so that a client that only
+ * keeps the connection busy is let go (Postfix's
+ * smtpd_junk_command_limit). */
+static void
+reply_junk(struct sess *s, const char *text)
+{
+	if (++s->junk > s->c->maxjunk)
+		reply_err(s, text);
+	else
+		reply(s, text);
 }
 
 static void
@@ -511,6 +530,7 @@ data_end(struct sess *s, size_t hops, int werr)
 			s->env.tls = NULL;
 			buf_printf(&s->obuf, "250 2.0.0 Ok: queued as %s\r\n", s->qid);
 			s->accepted++;
+			s->junk = 0;
 			log_msg(s, "accepted", "-");
 			return;
 		}
@@ -637,9 +657,9 @@ command(struct sess *s, const char *line, size_t n)
 		if (c.arglen)
 			{ reply_err(s, "501 5.5.4 Syntax: RSET"); return; }
 		reset_tx(s);
-		{ reply(s, "250 2.0.0 Ok"); return; }
+		{ reply_junk(s, "250 2.0.0 Ok"); return; }
 	case SMTP_NOOP:
-		{ reply(s, "250 2.0.0 Ok"); return; }
+		{ reply_junk(s, "250 2.0.0 Ok"); return; }
 	case SMTP_QUIT:
 		buf_printf(&s->obuf, "221 2.0.0 %s closing connection\r\n", s->c->me);
 		s->done = 1;
@@ -647,9 +667,9 @@ command(struct sess *s, const char *line, size_t n)
 		return;
 	case SMTP_VRFY:
 		/* RFC 5321 3.5.3: 252 reveals nothing about who exists */
-		{ reply(s, "252 2.5.2 Cannot VRFY user; send mail and we will try"); return; }
+		{ reply_junk(s, "252 2.5.2 Cannot VRFY user; send mail and we will try"); return; }
 	case SMTP_HELP:
-		{ reply(s, "214 2.0.0 See RFC 5321"); return; }
+		{ reply_junk(s, "214 2.0.0 See RFC 5321"); return; }
 	case SMTP_STARTTLS:
 		{ cmd_starttls(s, &c); return; }
 	case SMTP_HTTP:
@@ -738,6 +758,8 @@ smtp_session_run(const struct smtp_conf *c, const struct smtp_io *io,
 				reply_err(&s, "500 5.5.2 Error: line too long");
 			else
 				command(&s, line, n);
+			if (s.obuf.len >= OBUF_FLUSH)
+				flush(&s);
 		}
 	}
 	flush(&s);

@@ -23,7 +23,7 @@ struct smtp_conf {
 	size_t         nrelay;
 	const struct ip_net *tlsreq;    /* clients that must STARTTLS first */
 	size_t         ntlsreq;
-	unsigned long  databytes, maxrcpt, maxhops, maxerrors;
+	unsigned long  databytes, maxrcpt, maxhops, maxerrors, maxjunk;
 	unsigned long  maxcmdline, maxtextline, maxhdr;
 	unsigned long  timeout;         /* seconds of silence, per read or write */
 	unsigned long  sessiontimeout;  /* seconds, the whole session */
@@ -35,6 +35,7 @@ struct smtp_conf {
 #define SMTP_DEF_MAXRCPT     100UL    /* RFC 5321 4.5.3.1.8: at least 100 */
 #define SMTP_DEF_MAXHOPS     100UL    /* qmail's limit; Postfix uses 50 */
 #define SMTP_DEF_MAXERRORS   10UL
+#define SMTP_DEF_MAXJUNK     100UL    /* Postfix's smtpd_junk_command_limit */
 #define SMTP_DEF_MAXCMDLINE  512UL    /* RFC 5321 4.5.3.1.4 */
 #define SMTP_DEF_MAXTEXTLINE 1000UL   /* RFC 5321 4.5.3.1.6 */
 #define SMTP_DEF_MAXHDR      262144UL
