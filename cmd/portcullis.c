@@ -92,6 +92,7 @@ config(void)
 		{ "maxperip", &super_cf.maxperip, 10, 1, 100000 },
 		{ "maxperipv4prefix", &super_cf.maxperip4, 32, 8, 32 },
 		{ "maxperipv6prefix", &super_cf.maxperip6, 64, 16, 128 },
+		{ "timeoutsession", &super_cf.sessiontimeout, 1800, 1, 86400 },
 		{ "concurrencyremote", &super_cf.delconc, 20, 1, 10000 },
 		{ "queuelifetime", &super_cf.lifetime, 432000, 1, 31536000 },
 		{ "timeoutstage", &super_cf.stagetimeout, 300, 1, 86400 },

@@ -125,4 +125,33 @@ like 'after timeoutsmtpd the worker is free: the next one is served' '^220 gw\.o
 like_file '... the held client was dropped' '^closed by the server' "$tmp/hold.out"
 kill "$holder" 2>/dev/null
 like_file 'the supervisor logged the handshake timeout' 'end=tls-timeout' "$tmp/gw.log"
+
+# a worker stuck past timeoutsession (stopped here by SIGSTOP; in life a
+# hung disk or a bug) is killed by the supervisor, and its client's
+# place is free again
+kill "$gw"
+wait "$gw" 2>/dev/null
+control timeoutsession 2
+start_gw || _result 0 'the supervisor answers again'
+sleep 0.5
+$py -c 'import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])))
+print(s.makefile("rb").readline().decode().strip(), flush=True)
+time.sleep(30)' "$gport" >"$tmp/hold2.out" 2>&1 &
+holder=$!
+for i in $(seq 50); do grep -q '^220' "$tmp/hold2.out" && break; sleep 0.1; done
+w=$(pgrep -P "$gw" smtpd-accept)
+is 'one worker serves the held client' "$(printf '%s\n' "$w" | grep -c .)" 1
+kill -STOP "$w"
+sleep 3
+run banner
+like 'the stopped worker still holds the place past timeoutsession' '^421 4\.7\.0'
+for i in $(seq 150); do grep -q 'killed' "$tmp/gw.log" && break; sleep 0.1; done
+like_file '... until the supervisor kills it, some seconds later' \
+	"smtpd-accept\\[$w\\] ip=127\\.0\\.0\\.1: session past control/timeoutsession; killed" "$tmp/gw.log"
+sleep 0.5
+run banner
+like '... then the next client from that address is served' '^220 gw\.ourco\.test'
+ok '... and the stuck worker is gone' sh -c "! kill -0 $w 2>/dev/null"
+kill "$holder" 2>/dev/null
 done_testing

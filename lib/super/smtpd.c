@@ -93,8 +93,26 @@ spawn_smtpd(void)
 	return (int)(super_nkids - 1);
 }
 
+/* smtpd-accept ends every session by control/timeoutsession itself; a
+ * worker still busy SMTPD_SLACK seconds later is stuck (a hung disk, a
+ * bug) and is killed, so that it cannot hold its client's share of
+ * maxperip for ever.  Its client never had a 250 for a message that was
+ * not queued, so killing it loses nothing. */
+#define SMTPD_SLACK 10
+
+static void
+kill_stuck(struct super_child *k, time_t now)
+{
+	if (now - k->idle <= (time_t)(super_cf.sessiontimeout + SMTPD_SLACK))
+		return;
+	log_warn(0, "smtpd-accept[%ld] ip=%s: session past control/timeoutsession; "
+	    "killed", (long)k->pid, k->ip);
+	kill(k->pid, SIGKILL);
+	k->idle = now;   /* once: the reaper takes it from here */
+}
+
 /* Keep control/smtpdspare idle workers ready; let those idle too long go
- * (closing our end is their signal to leave). */
+ * (closing our end is their signal to leave); kill the stuck. */
 void
 super_tend_pool(void)
 {
@@ -104,8 +122,10 @@ super_tend_pool(void)
 	for (i = 0; i < super_nkids; i++)
 		if (super_kids[i].kind == SUPER_CONN && super_kids[i].ctl != -1) {
 			all++;
-			if (super_kids[i].busy)
+			if (super_kids[i].busy) {
+				kill_stuck(&super_kids[i], now);
 				continue;
+			}
 			if (++idle > super_cf.smtpdspare && now - super_kids[i].idle >
 			    (time_t)super_cf.smtpdidle) {
 				close(super_kids[i].ctl);
@@ -165,6 +185,7 @@ hand_over(size_t i, int fd, const char *ip, const char *port, const char *lip,
 		return -1;
 	}
 	super_kids[i].busy = 1;
+	super_kids[i].idle = time(NULL);
 	super_kids[i].uses++;
 	/* numeric addresses: at most INET6_ADDRSTRLEN plus a scope */
 	snprintf(super_kids[i].ip, sizeof super_kids[i].ip, "%.*s",

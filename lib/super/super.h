@@ -21,6 +21,7 @@ struct super_conf {
 	struct ctl_list listen, chain_in, chain_out;
 	unsigned long maxconn, maxperip, scanconc, delconc, lifetime;
 	unsigned long maxperip4, maxperip6;   /* prefix lengths maxperip counts */
+	unsigned long sessiontimeout;         /* smtpd-accept's timeoutsession */
 	unsigned long smtpdspare, smtpdmaxuse, smtpdidle, stageworkers;
 	unsigned long stagetimeout, retrymin, retrymax, deliverytimeout;
 	unsigned long databytes;
@@ -36,7 +37,7 @@ struct super_child {
 	int   ctl;          /* SUPER_CONN: our end of its socketpair, or -1 */
 	int   busy;         /* SUPER_CONN: serving a session */
 	unsigned long uses; /* SUPER_CONN: sessions handed to it */
-	time_t idle;        /* SUPER_CONN: idle since; SUPER_STAGE: started at */
+	time_t idle;        /* SUPER_CONN: idle, or busy, since; SUPER_STAGE: started at */
 	time_t started;     /* when it was forked */
 	size_t pool;        /* SUPER_STAGE: its pool */
 };
