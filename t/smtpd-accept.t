@@ -381,7 +381,19 @@ session <<'EOF2'
 < ^221
 EOF2
 ok_chat 'control/maxrcpt: one recipient too many gets 452 4.5.3'
-rm "$PORTCULLIS_CONTROL/maxrcpt"
+
+control maxrcpt 1
+control maxerrors 2
+{
+	printf '%s\n' '< ^220' '> EHLO m.example' '< ^250' \
+		'> MAIL FROM:<a@m.example>' '< ^250' '> RCPT TO:<a@ourco.example>' '< ^250'
+	for i in $(seq 1001); do printf '%s\n' "> RCPT TO:<r$i@ourco.example>" '< ^452'; done
+	printf '%s\n' '> RCPT TO:<last@ourco.example>' '< ^452' '< ^421 4\.7\.0' eof
+} >"$tmp/overshoot.chat"
+session <"$tmp/overshoot.chat"
+ok_chat '... 1000 RCPTs past it get 452; then each counts as an error'
+err_like '... logged as errors' 'errors=2 end=errors$'
+rm "$PORTCULLIS_CONTROL/maxrcpt" "$PORTCULLIS_CONTROL/maxerrors"
 
 control databytes 2000
 big=$(printf '%01500d' 0)

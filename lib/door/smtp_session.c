@@ -27,6 +27,9 @@
  * when we must wait for it (RFC 2920 3.1 allows it), so that a flood of
  * short commands cannot grow our buffer beyond it. */
 #define OBUF_FLUSH 65536
+/* RCPTs past maxrcpt answered 452 before each counts as an error
+ * (Postfix's smtpd_recipient_overshoot_limit) */
+#define SMTP_RCPT_OVERSHOOT 1000
 
 struct sess {
 	const struct smtp_conf *c;
@@ -41,6 +44,7 @@ struct sess {
 	struct envelope env;
 	unsigned long errors, accepted, refused;
 	unsigned long junk;            /* NOOP, RSET, VRFY, HELP since the last message */
+	unsigned long overshoot;       /* RCPTs past maxrcpt in this transaction */
 	const char *end;              /* why the session ended, for the log */
 	int      done;
 	struct smtp_data d;
@@ -147,6 +151,7 @@ reset_tx(struct sess *s)
 	s->env.nrcpt = 0;
 	s->env.sender = NULL;
 	s->mail = 0;
+	s->overshoot = 0;
 	memset(&s->mp, 0, sizeof s->mp);
 }
 
@@ -399,8 +404,16 @@ cmd_rcpt(struct sess *s, const struct smtp_cmd *c)
 		{ reply_err(s, "501 5.5.4 Syntax: RCPT TO:<address>"); return; }
 	if (c->paramslen)
 		{ reply_err(s, "555 5.5.4 Unsupported RCPT parameter"); return; }
-	if (s->env.nrcpt >= s->c->maxrcpt)
-		{ reply(s, "452 4.5.3 Error: too many recipients"); return; }
+	/* RFC 5321 4.5.3.1.10: 452 and the client sends the rest in another
+	 * transaction; one that goes on past SMTP_RCPT_OVERSHOOT is not
+	 * listening, and each further RCPT counts as an error */
+	if (s->env.nrcpt >= s->c->maxrcpt) {
+		if (++s->overshoot > SMTP_RCPT_OVERSHOOT)
+			reply_err(s, "452 4.5.3 Error: too many recipients");
+		else
+			reply(s, "452 4.5.3 Error: too many recipients");
+		return;
+	}
 	if (c->flags & SMTP_CMD_BADUTF8)
 		{ reply_err(s, "501 5.6.7 Address is not UTF-8"); return; }
 	if ((c->flags & SMTP_CMD_8BIT) && !s->mp.utf8)
