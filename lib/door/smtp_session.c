@@ -43,7 +43,7 @@ struct sess {
 	struct smtp_mailparam mp;
 	struct envelope env;
 	unsigned long errors, accepted, refused;
-	unsigned long junk;            /* NOOP, RSET, VRFY, HELP since the last message */
+	unsigned long junk;            /* NOOP, RSET, VRFY, HELP since a message */
 	unsigned long overshoot;       /* RCPTs past maxrcpt in this transaction */
 	const char *end;              /* why the session ended, for the log */
 	int      done;

@@ -4,8 +4,8 @@
  * connection costs more than the whole SMTP session of a small message.
  * Each worker has a socketpair to us; we accept, keep the limits in total
  * and per client (an IPv4 address, an IPv6 /64), and hand the socket over
- * with SCM_RIGHTS and the addresses as text.  The worker writes "d" when the session is over.
- * A worker serves at most control/smtpdmaxuse sessions (1: a fresh
+ * with SCM_RIGHTS and the addresses as text.  The worker writes "d" when
+ * the session is over.  A worker serves at most control/smtpdmaxuse sessions (1: a fresh
  * process for every connection, still started ahead of time), and idle
  * workers beyond control/smtpdspare leave after control/smtpdidle
  * seconds.  In the supervisor's process; a client sends us nothing but
