@@ -159,8 +159,10 @@ loop(void)
 	while (!stop) {
 		super_run_stage("incoming", SUPER_SCAN, super_cf.scanconc);
 		super_run_stage("outgoing", SUPER_DELIVER, super_cf.delconc);
-		super_tend_pool();
+		/* residents first: a new smtpd-accept worker is handed the
+		 * job sockets of the stages that have residents running */
 		super_tend_stages();
+		super_tend_pool();
 		/* the listeners, our signal pipe, and every worker's socketpair */
 		if (cap < super_nlfd + 1 + super_nkids) {
 			if ((t = reallocarray(pf, super_nlfd + 1 + super_nkids + 16,
