@@ -210,6 +210,9 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int ch;
 
+	/* one id and one time on every line: journald stamps its own */
+	if (getenv("PORTCULLIS_LOGTIME") == NULL)
+		setenv("PORTCULLIS_LOGTIME", getenv("JOURNAL_STREAM") ? "0" : "1", 1);
 	log_init(argv[0]);
 	while ((ch = getopt(argc, argv, "C:Q:")) != -1) {
 		if (ch == 'C')

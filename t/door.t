@@ -114,8 +114,9 @@ is 'the chain ran once for it' "$(grep -c . "$tmp/flags/runs")" 1
 is 'the stages saw the id of the 250 reply' "$(cat "$tmp/flags/runs")" "$id"
 like_log 'the queue moved it on without judging it again' "portcullis: qid=$id verdict=pass at=door"
 like_log 'its delivery is logged under the same id' "portcullis: qid=$id delivery=done"
+like_log 'lines carry the time (no journal here)' "^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9]{2}:[0-9]{2}:[0-9]{2}Z portcullis: qid=$id "
 res=$(pgrep -f -- '^spam-score -a --serve$' | sort)
-judged=$(sed -n "s/^spam-score\[\([0-9]*\)\]: qid=$id .*/\1/p" "$tmp/gw.log")
+judged=$(sed -n "s/^[0-9T:Z-]* spam-score\[\([0-9]*\)\]: qid=$id .*/\1/p" "$tmp/gw.log")
 ok 'spam-score judged it at the door as a resident of the supervisor' \
 	sh -c 'test -n "$2" && printf "%s\n" "$1" | grep -qx -- "$2"' sh "$res" "$judged"
 

@@ -134,7 +134,7 @@ wait_for() {	# wait_for SECONDS N GLOB
 }
 like_log() { if grep -Eq -- "$2" "$tmp/gw.log"; then _result 1 "$1"; else _result 0 "$1" "$(tail -20 "$tmp/gw.log")"; fi; }
 residents() { pgrep -P "$gw" -f -- "^$1 --serve\$" | sort; }
-spam_pids() { sed -n 's/^spam-score\[\([0-9]*\)\].*/\1/p' "$tmp/gw.log" | sort -u; }
+spam_pids() { sed -n 's/^[0-9T:Z-]* spam-score\[\([0-9]*\)\].*/\1/p' "$tmp/gw.log" | sort -u; }
 
 ok 'the supervisor starts' start_gw
 sleep 0.5
