@@ -520,11 +520,20 @@ queue_move(const char *dir, const char *from, const char *to, const char *id,
 	char src[PATH_MAX], dst[PATH_MAX];
 	static const char *const sub[] = { "env", "sched" };
 	size_t i;
+	struct stat st;
 
+	/* the message first: an envelope of the new stage is never written
+	 * over for a message that is not (or no longer) here to move */
+	if (queue_path(src, sizeof src, dir, from, "new", id) == -1 ||
+	    queue_path(dst, sizeof dst, dir, to, "new", id) == -1 ||
+	    lstat(src, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
 	if (queue_init(&q, dir, to) == -1 || make_dirs(&q) == -1 ||
-	    env_write(&q, id, e->qid && *e->qid ? e->qid : id, e, flags) == -1 ||
-	    queue_path(src, sizeof src, dir, from, "new", id) == -1 ||
-	    queue_path(dst, sizeof dst, dir, to, "new", id) == -1)
+	    env_write(&q, id, e->qid && *e->qid ? e->qid : id, e, flags) == -1)
 		return -1;
 	if (rename(src, dst) == -1 || sync_dir(&q, "new") == -1)
 		return -1;
