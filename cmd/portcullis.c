@@ -162,8 +162,10 @@ loop(void)
 	while (!stop) {
 		super_run_stage("incoming", SUPER_SCAN, super_cf.scanconc);
 		super_run_stage("outgoing", SUPER_DELIVER, super_cf.delconc);
-		super_tend_pool();
+		/* residents first: a new smtpd-accept worker is handed the
+		 * job sockets of the stages that have residents running */
 		super_tend_stages();
+		super_tend_pool();
 		/* the listeners, our signal pipe, and every worker's socketpair */
 		if (cap < super_nlfd + 1 + super_nkids) {
 			if ((t = reallocarray(pf, super_nlfd + 1 + super_nkids + 16,
@@ -211,6 +213,9 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	int ch;
 
+	/* one id and one time on every line: journald stamps its own */
+	if (getenv("PORTCULLIS_LOGTIME") == NULL)
+		setenv("PORTCULLIS_LOGTIME", getenv("JOURNAL_STREAM") ? "0" : "1", 1);
 	log_init(argv[0]);
 	while ((ch = getopt(argc, argv, "C:Q:")) != -1) {
 		if (ch == 'C')

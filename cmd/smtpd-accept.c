@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -15,14 +16,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "conn.h"
 #include "ctl.h"
+#include "env.h"
 #include "hdr.h"
 #include "io.h"
 #include "ip.h"
 #include "log.h"
 #include "queue.h"
 #include "smtp_session.h"
+#include "spawn.h"
 #include "tls.h"
 #include "verdict.h"
 
@@ -30,6 +34,11 @@ static struct queue q;
 static struct queue_msg qm;
 static struct conn conn;
 static const char *qdir;
+
+/* Verdicts at the door: the chains, read with the session's control
+ * files, and the time the door may spend judging one message. */
+static struct ctl_list chain_in, chain_out;
+static unsigned long doortimeout;
 
 static void
 usage(void)
@@ -134,6 +143,13 @@ config(struct smtp_conf *c, struct ctl_list *ld, const char **what)
 	    nets(*what = "relayclients", &n1, &c->nrelay) == -1 ||
 	    nets(*what = "tlsclients", &n2, &c->ntlsreq) == -1)
 		return -1;
+	ctl_free(&chain_in);
+	ctl_free(&chain_out);
+	if (ctl_ulong(*what = "doortimeout", 60, 0, 540, &doortimeout) == -1 ||
+	    chain_load(0, &chain_in) == -1 || chain_load(1, &chain_out) == -1) {
+		*what = "doortimeout, chain.in or chain.out";
+		return -1;
+	}
 	c->localdomains = ld->v;
 	c->nlocal = ld->n;
 	c->relay = n1;
@@ -217,6 +233,131 @@ m_commit(void *ctx, const struct envelope *e, unsigned flags)
 	return 0;
 }
 
+/* Copy the whole of file in to the end of fd out. */
+static int
+copy_fd(int in, int out)
+{
+	char b[65536];
+	ssize_t r;
+
+	if (lseek(in, 0, SEEK_SET) != 0)
+		return -1;
+	while ((r = io_read_some(in, b, sizeof b)) > 0)
+		if (io_write_all(out, b, (size_t)r) == -1)
+			return -1;
+	return r == 0 ? 0 : -1;
+}
+
+/* Put the chain's output (with a header on top when top is given) in
+ * the place of the message written so far, as the file the commit will
+ * sync and rename into new/. */
+static int
+replace_msg(const char *tp, const char *op, int out, const char *top)
+{
+	int fd;
+
+	if (top != NULL) {
+		if ((fd = open(tp, O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW)) == -1)
+			return -1;
+		if (io_write_all(fd, top, strlen(top)) == -1 || copy_fd(out, fd) == -1) {
+			close(fd);
+			return -1;
+		}
+		unlink(op);
+	} else {
+		if (rename(op, tp) == -1 ||
+		    (fd = open(tp, O_WRONLY | O_APPEND | O_CLOEXEC | O_NOFOLLOW)) == -1)
+			return -1;
+	}
+	close(qm.fd);
+	qm.fd = fd;
+	return 0;
+}
+
+/* The chain of the message's direction on the message just written,
+ * before the reply to its end (DESIGN.md, "the flow").  Our resident
+ * stages when the supervisor handed us their job sockets, else each stage
+ * forked and executed.  Past doortimeout the message is accepted unjudged
+ * and the queue judges it. */
+static int
+m_judge(void *ctx, const struct envelope *e, unsigned *flags,
+    struct smtp_judgement *j)
+{
+	const struct ctl_list *ch = e->dir == ENV_DIR_OUT ? &chain_out : &chain_in;
+	char tp[PATH_MAX], op[PATH_MAX + 8], td[PATH_MAX], top[400];
+	int serve[SPAWN_MAX_STAGES];
+	struct envelope x = *e;
+	struct chain_result r;
+	int in = -1, out = -1, rc = -1;
+
+	if (doortimeout == 0 || ch->n == 0)
+		return 0;
+	x.qid = qm.id;
+	if (queue_path(tp, sizeof tp, q.dir, "incoming", "tmp", qm.id) == -1 ||
+	    queue_path(td, sizeof td, q.dir, "incoming", "tmp", NULL) == -1 ||
+	    (size_t)snprintf(op, sizeof op, "%s.door", tp) >= sizeof op)
+		return 0;
+	/* safely on disk before anything reads it */
+	if (fsync(qm.fd) == -1 || env_export(&x) == -1 ||
+	    (in = open(tp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
+	    (out = open(op, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
+		log_warn(errno, "qid=%s unable to judge at the door; the queue will",
+		    qm.id);
+		rc = 0;
+		goto out;
+	}
+	chain_serve_from_env(ch, serve, SPAWN_MAX_STAGES);
+	if (chain_run(ch, in, out, (unsigned)doortimeout * 1000, serve, td,
+	    &r) == -1 || r.late) {
+		/* not judged in time (or not at all): accepted as before
+		 * verdicts at the door, and judged after the queue */
+		snprintf(j->verdict, sizeof j->verdict, "accepted");
+		snprintf(j->reason, sizeof j->reason, "door=%s",
+		    r.late ? "late" : "unjudged");
+		rc = 0;
+		goto out;
+	}
+	snprintf(j->reason, sizeof j->reason, "%s", r.why);
+	switch (r.v) {
+	case VERDICT_PASS:
+	case VERDICT_FLAG:
+		if (replace_msg(tp, op, out, NULL) == -1)
+			break;
+		*flags |= QUEUE_JUDGED;
+		snprintf(j->verdict, sizeof j->verdict, "accepted");
+		rc = 0;
+		break;
+	case VERDICT_QUARANTINE:
+		snprintf(top, sizeof top, "X-Portcullis-Quarantine: %s\n", r.why);
+		if (replace_msg(tp, op, out, top) == -1)
+			break;
+		*flags |= QUEUE_HOLD;
+		snprintf(j->verdict, sizeof j->verdict, "quarantined");
+		rc = 0;
+		break;
+	case VERDICT_REJECT:
+		/* RFC 3463 5.7.1: delivery not authorized, message refused */
+		snprintf(j->reply, sizeof j->reply, "550 5.7.1 %s",
+		    r.reason[0] ? r.reason : "Message refused by policy");
+		rc = 1;
+		break;
+	default:
+		snprintf(j->reply, sizeof j->reply, "451 4.7.1 Message could not "
+		    "be checked now, try again later");
+		rc = -1;
+		break;
+	}
+	if (rc == -1 && !j->reply[0])
+		log_warn(errno, "qid=%s unable to keep the judged message", qm.id);
+out:
+	if (in != -1)
+		close(in);
+	if (out != -1)
+		close(out);
+	unlink(op);
+	return rc;
+}
+
 static void
 m_abort(void *ctx)
 {
@@ -258,7 +399,7 @@ session(void)
 	struct smtp_conf c;
 	struct ctl_list ld;
 	struct smtp_io io = { NULL, c_read, c_write, c_shutdown,
-	    c_starttls, m_open, m_write, m_commit, m_abort, m_log };
+	    c_starttls, m_open, m_write, m_commit, m_abort, m_log, m_judge };
 	const char *what = "";
 	char ip[INET6_ADDRSTRLEN + 8];
 	int rc = 0;
@@ -360,6 +501,8 @@ worker(unsigned long maxuse)
 	unsigned long n;
 	int r;
 
+	/* our line to the supervisor is not for the stages we start */
+	(void)fcntl(3, F_SETFD, FD_CLOEXEC);
 	for (n = 0; n < maxuse; n++) {
 		if ((r = take_conn()) <= 0) {
 			if (r == -1)
@@ -374,6 +517,22 @@ worker(unsigned long maxuse)
 			return 0;
 	}
 	return 0;
+}
+
+/* The residents' job sockets the supervisor handed us are ours alone,
+ * not the stages' we fork. */
+static void
+serve_cloexec(void)
+{
+	const char *p = getenv("PORTCULLIS_SERVE");
+	char *end;
+	long fd;
+
+	for (; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : "") {
+		fd = strtol(p, &end, 10);
+		if (end != p && fd > 2 && fd < 65536)
+			(void)fcntl((int)fd, F_SETFD, FD_CLOEXEC);
+	}
 }
 
 int
@@ -404,6 +563,7 @@ main(int argc, char **argv)
 		return EXIT_TEMP;
 	}
 	signal(SIGPIPE, SIG_IGN);
+	serve_cloexec();
 	if (maxuse) {
 		/* several sessions per process: its lines carry the pid, as
 		 * Postfix's do, to tell one worker's sessions from another's */

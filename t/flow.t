@@ -89,7 +89,7 @@ PY
 
 ok 'the supervisor starts as root and listens' start_gw
 like_log() { if grep -Eq -- "$2" "$tmp/gw.log"; then _result 1 "$1"; else _result 0 "$1" "$(cat "$tmp/gw.log")"; fi; }
-like_log '... and drops to nobody' '^portcullis: running as nobody'
+like_log '... and drops to nobody' '^[0-9T:Z-]+ portcullis: running as nobody'
 
 # --- inbound, to the maildir route ---------------------------------------
 send 127.0.0.1 alice@outside.test bob@ourco.test inbound-1

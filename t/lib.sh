@@ -17,7 +17,7 @@ PATH=$BIN:$PATH
 export PATH
 PORTCULLIS_RULES=$top/share/rules
 export PORTCULLIS_RULES
-unset SENDER RECIPIENT TCPREMOTEIP TCPREMOTEHOST HELO DIRECTION TLS QUEUEID
+unset SENDER RECIPIENT TCPREMOTEIP TCPREMOTEHOST HELO DIRECTION TLS QUEUEID PORTCULLIS_LOGTIME PORTCULLIS_SERVE
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/portcullis-t.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 # An empty control directory: every setting at its documented default.

@@ -77,7 +77,7 @@ like_in "session 3 has its own again" "$(rcv three)" "\\[127\\.0\\.0\\.1\\]"
 unlike_in "session 3 has no recipient of session 2" "$(sed -n '/^$/q;p' "$md"/three/new/*)" "two@"
 
 # which worker served each session: "smtpd-accept[PID]: qid=..." lines
-pids=$(sed -n 's/^smtpd-accept\[\([0-9]*\)\]: qid=.*/\1/p' "$tmp/gw.log")
+pids=$(sed -n 's/^[0-9T:Z-]* smtpd-accept\[\([0-9]*\)\]: qid=.*/\1/p' "$tmp/gw.log")
 is "a log line per session, each with its worker's pid" "$(printf '%s\n' "$pids" | grep -c .)" 4
 first=$(printf '%s\n' "$pids" | sed -n 1p)
 is "sessions 1-2 by the worker of the connection test" \

@@ -257,4 +257,14 @@ is_exit 'NULs and bad character references' 0
 run spam-score --direction sideways <"$d/ham-reply.eml"
 is_exit 'a bad direction is 111' 111
 
+# --- GTUBE: the standard test string is always spam --------------------
+printf 'From: a@b.example\nTo: c@ourco.example\nSubject: test\n\n' >"$tmp/gtube.eml"
+printf 'XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X\n' >>"$tmp/gtube.eml"
+run spam-score --direction in <"$tmp/gtube.eml"
+is_exit 'GTUBE inbound is flagged (the inbound reject threshold is off by default)' 0
+like 'GTUBE scores 1000' '^spam-score flag 2\.7\.0 score=10[0-9][0-9]\.[0-9] .*tests=.*GTUBE'
+run spam-score --direction out <"$tmp/gtube.eml"
+is_exit 'GTUBE outbound is rejected' 100
+like '... named' '^spam-score reject 5\.7\.1 score=1000\.0 .*tests=GTUBE'
+
 done_testing

@@ -47,6 +47,9 @@ chmod 755 "$tmp/slow.sh"
 
 gport=$(free_port)
 control me gw.ourco.test
+# what the queue does after it has taken a message: the door's verdicts
+# (t/door.t) are off, so that every message here is judged after the queue
+control doortimeout 0
 control localdomains ourco.test lm.ourco.test lms.ourco.test slow.ourco.test u8.ourco.test
 control listen "127.0.0.1:$gport"
 control routes "ourco.test maildir:$md/%u" "outside.test maildir:$md/%u" \

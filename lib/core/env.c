@@ -256,3 +256,45 @@ env_free(struct envelope *e)
 	free(e->qid);
 	memset(e, 0, sizeof *e);
 }
+
+static void
+set_or_unset(const char *name, const char *v)
+{
+	if (v)
+		setenv(name, v, 1);
+	else
+		unsetenv(name);
+}
+
+/* The envelope into the environment, as a stage or relay-out reads it
+ * (DESIGN.md): the inverse of env_from_environ. */
+int
+env_export(const struct envelope *e)
+{
+	size_t i, n = 1;
+	char *r, *p;
+
+	for (i = 0; i < e->nrcpt; i++)
+		n += strlen(e->rcpt[i]) + 1;
+	if ((r = p = malloc(n)) == NULL)
+		return -1;
+	*p = '\0';
+	for (i = 0; i < e->nrcpt; i++) {
+		if (i)
+			*p++ = '\n';
+		n = strlen(e->rcpt[i]);
+		memcpy(p, e->rcpt[i], n);
+		p += n;
+	}
+	*p = '\0';
+	setenv("SENDER", e->sender ? e->sender : "", 1);
+	setenv("RECIPIENT", r, 1);
+	free(r);
+	setenv("DIRECTION", env_dir_name(e->dir), 1);
+	set_or_unset("QUEUEID", e->qid);
+	set_or_unset("TCPREMOTEIP", e->ip);
+	set_or_unset("TCPREMOTEHOST", e->host);
+	set_or_unset("HELO", e->helo);
+	set_or_unset("TLS", e->tls);
+	return 0;
+}

@@ -21,6 +21,7 @@ struct envelope {
 };
 
 int  env_from_environ(struct envelope *);
+int  env_export(const struct envelope *);
 int  env_set(char **field, const char *value);
 int  env_add_rcpt(struct envelope *, const char *, size_t);
 int  env_dir_parse(const char *, enum env_dir *);

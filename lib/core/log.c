@@ -2,11 +2,14 @@
  * the caller in cmd/ decides the exit status. */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "log.h"
 
 static const char *prog = "portcullis";
+static int stamp;   /* each line begins with the time (log_init) */
 
 /* Remember the program's name (its basename) for every message. */
 void
@@ -14,6 +17,9 @@ log_init(const char *argv0)
 {
 	const char *s;
 
+	const char *t = getenv("PORTCULLIS_LOGTIME");
+
+	stamp = t && strcmp(t, "1") == 0;
 	if (argv0 == NULL || *argv0 == '\0')
 		return;
 	s = strrchr(argv0, '/');
@@ -29,13 +35,19 @@ log_prog(void)
 static void
 vlog(const char *level, int err, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char msg[1024], when[32] = "";
+	struct tm tm;
+	time_t now;
 
 	vsnprintf(msg, sizeof msg, fmt, ap);
+	/* ISO 8601 in UTC, when no journal or syslog stamps the line */
+	if (stamp && (now = time(NULL)) != (time_t)-1 && gmtime_r(&now, &tm))
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ ", &tm);
 	if (err)
-		fprintf(stderr, "%s: %s%s: %s\n", prog, level, msg, strerror(err));
+		fprintf(stderr, "%s%s: %s%s: %s\n", when, prog, level, msg,
+		    strerror(err));
 	else
-		fprintf(stderr, "%s: %s%s\n", prog, level, msg);
+		fprintf(stderr, "%s%s: %s%s\n", when, prog, level, msg);
 }
 
 /* A fatal error: "prog: fatal: MSG[: strerror(err)]". */

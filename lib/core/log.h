@@ -2,7 +2,10 @@
  *   prog: fatal: unable to read rules: No such file or directory
  *   prog: warning: ...
  *   prog: qid=... verdict=... reason=...     (log_info, one per message)
- * Text that came from outside is cleaned before it is printed. */
+ * Text that came from outside is cleaned before it is printed.  With
+ * PORTCULLIS_LOGTIME=1 in the environment (the supervisor sets it for
+ * itself and everything it starts unless journald or syslog takes its
+ * output) each line begins with the time, "2026-12-02T11:47:15Z ". */
 #ifndef PORTCULLIS_LOG_H
 #define PORTCULLIS_LOG_H
 #include <stddef.h>

@@ -517,7 +517,10 @@ static void
 data_end(struct sess *s, size_t hops, int werr)
 {
 	const char *r = NULL, *why = NULL;
-	unsigned e = s->d.err;
+	unsigned e = s->d.err, flags = (s->mp.body8 ? QUEUE_8BITMIME : 0) |
+	    (s->mp.utf8 ? QUEUE_SMTPUTF8 : 0);
+	struct smtp_judgement j;
+	int jr = 0;
 
 	if (e & SMTP_DATA_TOOBIG)
 		r = "552 5.3.4 Message size exceeds fixed limit", why = "size";
@@ -531,22 +534,36 @@ data_end(struct sess *s, size_t hops, int werr)
 		r = "554 5.4.6 Too many hops: mail loop?", why = "hops";
 	else if (werr)
 		r = "451 4.3.0 Error: queue write failed", why = "queue-write";
+	memset(&j, 0, sizeof j);
 	if (r == NULL) {
 		s->env.tls = s->tls ? s->tlsinfo : NULL;
-		if (s->io->msg_commit(s->io->ctx, &s->env,
-		    (s->mp.body8 ? QUEUE_8BITMIME : 0) |
-		    (s->mp.utf8 ? QUEUE_SMTPUTF8 : 0)) == -1) {
+		/* verdicts at the door: the chain judges the message before
+		 * the reply, so that a refusal is a 5xx to the client, never
+		 * a bounce to a sender who may be forged */
+		jr = s->io->msg_judge ? s->io->msg_judge(s->io->ctx, &s->env,
+		    &flags, &j) : 0;
+		if (jr == 1) {
+			r = j.reply[0] ? j.reply : "550 5.7.1 Message refused";
+			why = j.reason[0] ? j.reason : "policy";
+		} else if (jr == -1) {
+			r = j.reply[0] == '4' ? j.reply :
+			    "451 4.3.0 Error: message could not be checked";
+			why = j.reason[0] ? j.reason : "judge";
+		} else if (s->io->msg_commit(s->io->ctx, &s->env, flags) == -1) {
 			r = "451 4.3.0 Error: queue write failed";
 			why = "queue-commit";
-			s->env.tls = NULL;
 		} else {
 			s->env.tls = NULL;
 			buf_printf(&s->obuf, "250 2.0.0 Ok: queued as %s\r\n", s->qid);
 			s->accepted++;
 			s->junk = 0;
-			log_msg(s, "accepted", "-");
+			log_msg(s, j.verdict[0] ? j.verdict : "accepted",
+			    j.reason[0] ? j.reason : "-");
 			return;
 		}
+		s->env.tls = NULL;
+		if (jr != 0)
+			s->io->msg_abort(s->io->ctx);
 	} else
 		s->io->msg_abort(s->io->ctx);
 	reply(s, r);

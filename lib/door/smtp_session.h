@@ -44,6 +44,13 @@ struct smtp_conf {
 #define SMTP_DEF_GREETDELAY  0UL
 #define SMTP_MAX_CMDLINE     16384UL
 
+/* What the door's judge said of a message (smtp_io.msg_judge). */
+struct smtp_judgement {
+	char reply[600];     /* the whole reply line when refused */
+	char verdict[16];    /* for the log: accepted, quarantined, ... */
+	char reason[300];    /* for the log */
+};
+
 struct smtp_io {
 	void *ctx;
 	/* Up to n bytes within timeout_ms: >0, 0 at end of input, -1 with
@@ -64,6 +71,13 @@ struct smtp_io {
 	void    (*msg_abort)(void *ctx);
 	/* One log line (no newline); may be NULL. */
 	void    (*log)(void *ctx, const char *line);
+	/* Judge the whole written message before the reply to its end (may
+	 * be NULL): 0 commit it (flags may gain QUEUE_ bits, the sink's
+	 * content may have been replaced), 1 refuse it with j->reply, -1
+	 * could not judge and must not accept (451).  The session aborts a
+	 * message that is not committed. */
+	int     (*msg_judge)(void *ctx, const struct envelope *, unsigned *flags,
+		struct smtp_judgement *j);
 };
 
 void smtp_conf_defaults(struct smtp_conf *);

@@ -54,6 +54,11 @@ qenv_parse(const char *p, size_t n, struct envelope *e, unsigned *flags)
 			break;
 		case 'B': *flags |= QUEUE_8BITMIME; free(v); break;
 		case 'U': *flags |= QUEUE_SMTPUTF8; free(v); break;
+		case 'J':
+			*flags |= strcmp(v, "quarantine") == 0 ? QUEUE_HOLD :
+			    QUEUE_JUDGED;
+			free(v);
+			break;
 		default: free(v);   /* a later version's line: keep going */
 		}
 	}

@@ -210,6 +210,9 @@ queue_env_format(const struct envelope *e, const char *id, unsigned flags,
 		return -1;
 	if ((flags & QUEUE_SMTPUTF8) && env_line(b, 'U', "") == -1)
 		return -1;
+	if ((flags & (QUEUE_JUDGED | QUEUE_HOLD)) && env_line(b, 'J',
+	    flags & QUEUE_HOLD ? "quarantine" : "pass") == -1)
+		return -1;
 	if (env_line(b, 'F', e->sender) == -1)
 		return -1;
 	for (i = 0; i < e->nrcpt; i++)
@@ -500,4 +503,43 @@ queue_clean(const char *dir, const char *stage, const char *sub, time_t age,
 	}
 	closedir(d);
 	return n;
+}
+
+/* Move a whole message from one stage to another under the same id,
+ * without copying it: its envelope written into the new stage first, then
+ * the message renamed across (one filesystem) and the new stage synced,
+ * then the old envelope and schedule removed.  A crash between leaves the
+ * message in the old stage (done again, harmlessly) or in the new one with
+ * an orphan envelope behind (removed by recovery): never lost, never in
+ * both stages' new/. */
+int
+queue_move(const char *dir, const char *from, const char *to, const char *id,
+    const struct envelope *e, unsigned flags)
+{
+	struct queue q;
+	char src[PATH_MAX], dst[PATH_MAX];
+	static const char *const sub[] = { "env", "sched" };
+	size_t i;
+	struct stat st;
+
+	/* the message first: an envelope of the new stage is never written
+	 * over for a message that is not (or no longer) here to move */
+	if (queue_path(src, sizeof src, dir, from, "new", id) == -1 ||
+	    queue_path(dst, sizeof dst, dir, to, "new", id) == -1 ||
+	    lstat(src, &st) == -1)
+		return -1;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (queue_init(&q, dir, to) == -1 || make_dirs(&q) == -1 ||
+	    env_write(&q, id, e->qid && *e->qid ? e->qid : id, e, flags) == -1)
+		return -1;
+	if (rename(src, dst) == -1 || sync_dir(&q, "new") == -1)
+		return -1;
+	for (i = 0; i < sizeof sub / sizeof sub[0]; i++)
+		if (queue_path(src, sizeof src, dir, from, sub[i], id) == 0)
+			unlink(src);
+	(void)queue_sync_dir(dir, from, "new");
+	return 0;
 }

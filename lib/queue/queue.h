@@ -19,6 +19,10 @@
 /* What the message needs of the next hop, for the envelope file. */
 #define QUEUE_8BITMIME    0x01  /* BODY=8BITMIME (RFC 6152) */
 #define QUEUE_SMTPUTF8    0x02  /* SMTPUTF8 (RFC 6531) */
+/* What the door's chain decided (envelope line J), so that the queue
+ * does not judge the message again: passed, or to be held. */
+#define QUEUE_JUDGED      0x04  /* J pass: the chain ran at the door */
+#define QUEUE_HOLD        0x08  /* J quarantine: into quarantine/ */
 
 struct queue {
 	char dir[PATH_MAX];     /* the queue's top directory */
@@ -56,6 +60,8 @@ int    queue_put(const char *dir, const char *stage, const struct envelope *,
 	char *id, size_t idn);
 int    queue_env_replace(const char *dir, const char *stage, const char *id,
 	const struct envelope *, unsigned flags);
+int    queue_move(const char *dir, const char *from, const char *to,
+	const char *id, const struct envelope *, unsigned flags);
 size_t queue_clean(const char *dir, const char *stage, const char *sub,
 	time_t age, int orphan_env);
 

@@ -173,6 +173,22 @@ slurp(const char *path, struct buf *b)
 	return 0;
 }
 
+/* A message the door's chain judged: moved on whole under its id. */
+static int
+super_move_judged(const char *id, const struct envelope *e, unsigned flags)
+{
+	const char *to = flags & QUEUE_HOLD ? "quarantine" : "outgoing";
+
+	if (queue_move(super_cf.qdir, "incoming", to, id, e,
+	    flags & ~(QUEUE_JUDGED | QUEUE_HOLD)) == -1) {
+		log_warn(errno, "qid=%s unable to move it into %s", id, to);
+		return 111;
+	}
+	log_info("qid=%s verdict=%s at=door", id, flags & QUEUE_HOLD ?
+	    "quarantine" : "pass");
+	return 0;
+}
+
 int
 super_scan_one(const char *id)
 {
@@ -198,6 +214,9 @@ super_scan_one(const char *id)
 		log_warn(errno, "qid=%s unable to read its envelope", id);
 		return 111;
 	}
+	/* judged at the door already: on to its stage, not judged twice */
+	if (flags & (QUEUE_JUDGED | QUEUE_HOLD))
+		return super_move_judged(id, &e, flags);
 	if (super_export_env(&e) == -1 || queue_init(&q, super_cf.qdir, "outgoing") == -1 ||
 	    queue_open(&q, &om) == -1) {
 		log_warn(errno, "qid=%s unable to open outgoing", id);

@@ -77,6 +77,8 @@ spawn_smtpd(void)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
+		/* the residents' job sockets, for verdicts at the door */
+		super_pool_export();
 		/* dup2 onto itself would keep close-on-exec */
 		if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) == -1 : dup2(sv[1], 3) == -1)
 			_exit(111);

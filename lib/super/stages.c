@@ -204,3 +204,36 @@ super_stages_stop(void)
 		if (super_kids[i].kind == SUPER_STAGE)
 			kill(super_kids[i].pid, SIGTERM);
 }
+
+/* In a forked child about to execute smtpd-accept: the job socket of
+ * every stage line with a resident running, kept open across exec (above
+ * fd 9, clear of the fds 0 to 3 the child sets up) and named in
+ * $PORTCULLIS_SERVE as "FD COMMAND LINE" lines, so that the door's chain
+ * runs on the residents as the queue's does. */
+void
+super_pool_export(void)
+{
+	char *v = NULL, *t;
+	size_t p, i, len = 0, add;
+	int fd;
+
+	for (p = 0; p < npools; p++) {
+		for (i = 0; i < super_nkids; i++)
+			if (super_kids[i].kind == SUPER_STAGE && super_kids[i].pool == p)
+				break;
+		if (i == super_nkids ||
+		    (fd = fcntl(pools[p].sock[1], F_DUPFD, 10)) == -1)
+			continue;
+		add = strlen(pools[p].line) + 16;
+		if ((t = realloc(v, len + add)) == NULL)
+			break;
+		v = t;
+		len += (size_t)snprintf(v + len, add, "%s%d %s", len ? "\n" : "", fd,
+		    pools[p].line);
+	}
+	if (v)
+		setenv("PORTCULLIS_SERVE", v, 1);
+	else
+		unsetenv("PORTCULLIS_SERVE");
+	free(v);
+}

@@ -222,6 +222,51 @@ test_commit(void)
 	buf_free(&want);
 }
 
+/* A message judged at the door moves from incoming to outgoing whole,
+ * under its id, with the J line read back as flags. */
+static void
+test_move(void)
+{
+	char qdir[256], p[512], id[QUEUE_ID_MAX];
+	struct envelope e = { "s@a.example", rcpt2, 2, "192.0.2.1", NULL, "h",
+	    NULL, NULL, ENV_DIR_IN, 0 };
+	struct buf b = BUF_INIT;
+	int fd;
+
+	snprintf(qdir, sizeof qdir, "%s/m", top);
+	tap_ok(queue_put(qdir, "incoming", &e, QUEUE_JUDGED, "X-Top: 1\n", 9,
+	    "body\n", 5, id, sizeof id) == 0, "queue_put");
+	queue_path(p, sizeof p, qdir, "incoming", "env", id);
+	slurp(p, &b);
+	tap_ok(b.p && strstr(b.p, "\nJpass\n") != NULL, "the door's verdict is line J");
+	queue_path(p, sizeof p, qdir, "incoming", "sched", id);
+	close(open(p, O_WRONLY | O_CREAT, 0600));
+	tap_ok(queue_move(qdir, "incoming", "outgoing", id, &e, 0) == 0,
+	    "queue_move");
+	queue_path(p, sizeof p, qdir, "outgoing", "new", id);
+	slurp(p, &b);
+	tap_ok(b.len == 14 && memcmp(b.p, "X-Top: 1\nbody\n", 14) == 0,
+	    "the message is in outgoing/new under its id, whole");
+	queue_path(p, sizeof p, qdir, "outgoing", "env", id);
+	tap_ok(access(p, F_OK) == 0, "... with its envelope");
+	queue_path(p, sizeof p, qdir, "incoming", "new", NULL);
+	tap_is_long(count(p), 0, "incoming/new is empty");
+	queue_path(p, sizeof p, qdir, "incoming", "env", NULL);
+	tap_is_long(count(p), 0, "incoming/env is empty");
+	queue_path(p, sizeof p, qdir, "incoming", "sched", NULL);
+	tap_is_long(count(p), 0, "incoming/sched is empty");
+	tap_ok(queue_move(qdir, "incoming", "outgoing", id, &e, 0) == -1 &&
+	    errno == ENOENT, "a second move finds nothing to move");
+	queue_path(p, sizeof p, qdir, "outgoing", "new", id);
+	tap_ok(access(p, F_OK) == 0, "... and leaves the moved message alone");
+	/* a link planted where the lock opens a message is refused */
+	queue_path(p, sizeof p, qdir, "outgoing", "new", "planted");
+	tap_ok(symlink("/etc/passwd", p) == 0, "a symlink planted in new/");
+	fd = queue_lock(p);
+	tap_ok(fd == -1 && errno == ELOOP, "queue_lock does not follow it");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -233,6 +278,7 @@ main(void)
 	test_ids();
 	test_dir_default();
 	test_commit();
+	test_move();
 	rm_rf(top);
 	return tap_done();
 }
