@@ -22,6 +22,7 @@
 #include "ip.h"
 #include "log.h"
 #include "queue.h"
+#include "rcptcheck.h"
 #include "smtp_session.h"
 #include "tls.h"
 #include "verdict.h"
@@ -29,6 +30,7 @@
 static struct queue q;
 static struct queue_msg qm;
 static struct tls_conn *tlsc;
+static struct rcptcheck rck;
 static const char *qdir;
 
 static void
@@ -233,6 +235,15 @@ m_log(void *ctx, const char *line)
 	log_info("%s", line);
 }
 
+/* RCPT at a local domain: control/recipients and verification
+ * (lib/door/rcptcheck.c). */
+static int
+rcpt_check(void *ctx, const char *local, const char *domain, char *reply,
+    size_t n)
+{
+	return rcptcheck_decide(&rck, local, domain, reply, n) != RCPTCHECK_OK;
+}
+
 /* The client's address: tcpserver's TCPREMOTEIP, else the socket's peer. */
 static void
 client_ip(char *ip, size_t n)
@@ -262,7 +273,7 @@ session(void)
 	struct smtp_conf c;
 	struct ctl_list ld;
 	struct smtp_io io = { NULL, conn_read, conn_write, conn_shutdown,
-	    conn_starttls, m_open, m_write, m_commit, m_abort, m_log };
+	    conn_starttls, m_open, m_write, m_commit, m_abort, m_log, rcpt_check };
 	const char *what = "";
 	char ip[INET6_ADDRSTRLEN + 8];
 	int rc = 0;
@@ -276,7 +287,11 @@ session(void)
 		rc = config_fail("tlscert");
 	} else if (queue_init(&q, qdir, "incoming") == -1) {
 		rc = config_fail("queue");
+	} else if (rcptcheck_init(&rck, q.dir, c.localdomains, c.nlocal, c.me,
+	    &what) == -1) {
+		rc = config_fail(what);
 	} else {
+		rck.log = m_log;
 		io.ctx = &c;
 		client_ip(ip, sizeof ip);
 		if (smtp_session_run(&c, &io, ip, getenv("TCPREMOTEHOST")) == -1) {
@@ -286,6 +301,7 @@ session(void)
 	}
 	tls_close(tlsc);
 	tlsc = NULL;
+	rcptcheck_free(&rck);
 	ctl_free(&ld);
 	free((void *)c.relay);
 	free((void *)c.tlsreq);

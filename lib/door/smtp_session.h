@@ -58,6 +58,10 @@ struct smtp_io {
 	void    (*msg_abort)(void *ctx);
 	/* One log line (no newline); may be NULL. */
 	void    (*log)(void *ctx, const char *line);
+	/* Judge a recipient the relay rule took (lib/door/rcptcheck.c):
+	 * 0 to accept, else the reply (no CRLF) in reply.  May be NULL. */
+	int     (*rcpt_check)(void *ctx, const char *local, const char *domain,
+		char *reply, size_t n);
 };
 
 void smtp_conf_defaults(struct smtp_conf *);

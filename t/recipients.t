@@ -1,0 +1,199 @@
+#!/bin/sh
+# recipients: recipient validation at RCPT in smtpd-accept.  First
+# control/recipients: a list of a million generated addresses indexed on
+# first use (timed), @domain entries, postmaster and abuse always valid,
+# +extensions, case, the index rebuilt when the text changes and by
+# concurrent sessions, the in-memory fallback, a bad line; over a pipe
+# (t/smtp-chat.py) and with real clients (swaks, python smtplib) behind
+# tcpserver.  Then verification against a real Postfix on loopback that
+# knows two users (virtual_mailbox_maps): its 550 becomes ours, its users
+# are accepted and queued, a stopped Postfix gives 450, and a cached
+# answer is used while it is stopped.  smtpd-accept runs as nobody.
+. "$(dirname "$0")/lib.sh"
+
+py=/usr/bin/python3
+chat=$top/t/smtp-chat.py
+chmod 711 "$tmp"
+chmod 755 "$PORTCULLIS_CONTROL"
+Q=$tmp/queue
+mkdir "$Q"
+chown 65534:65534 "$Q"
+new=$Q/incoming/new
+pids=
+pf=$tmp/pf
+trap 'for p in $pids; do kill "$p" 2>/dev/null; done
+	[ -f "$pf/main.cf" ] && /usr/sbin/postfix -c "$pf" stop >/dev/null 2>&1; rm -rf "$tmp"' EXIT
+
+control me gw.ourco.test
+control localdomains ourco.test other.test internal.ourco.test
+control relayclients 10.0.0.0/8
+
+session() {
+	run $py "$chat" -- env TCPREMOTEIP=192.0.2.7 PORTCULLIS_QUEUE="$Q" "$@" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/smtpd-accept"
+}
+count() { ls "$new" 2>/dev/null | wc -l; }
+ms() { echo $(($(date +%s%N) / 1000000)); }
+
+# rcpts "<ADDR> WANT"...: one session, RCPT for each address, each reply
+# checked against the regular expression WANT; then a test per address
+rcpts() {
+	{
+		echo '< ^220'
+		echo '> EHLO r.example'
+		echo '< ^250 '
+		echo '> MAIL FROM:<a@r.example>'
+		echo '< ^250'
+		for _p in "$@"; do
+			echo "> RCPT TO:${_p%% *}"
+			echo "< ^${_p#* }"
+		done
+		echo '> QUIT'
+		echo '< ^221'
+	} >"$tmp/rcpt.chat"
+	session ${env:-} <"$tmp/rcpt.chat"
+	for _p in "$@"; do
+		if printf '%s\n' "$out" | grep -A1 -F -- "C: RCPT TO:${_p%% *}" |
+		    grep -Eq "^S: ${_p#* }"; then
+			_result 1 "${label:-}RCPT TO:${_p%% *} -> ${_p#* }"
+		else
+			_result 0 "${label:-}RCPT TO:${_p%% *} -> ${_p#* }" "$out
+$err"
+		fi
+	done
+}
+
+# --- no list: every address at a local domain, as before ------------------
+rcpts '<anyone@ourco.test> 250' '<x@other.test> 250' '<x@elsewhere.test> 554'
+ok 'no control/recipients: no index is made' test ! -e "$Q/recipients.cdb"
+
+# --- a million entries -----------------------------------------------------
+t0=$(ms)
+{
+	echo '# generated: a million users'
+	seq 1 1000000 | awk '{ print "user" $1 "@ourco.test" }'
+	echo '@other.test   # the whole domain'
+	echo 'Carol.Smith@OurCo.Test'
+	echo 'dave+sales@ourco.test'
+} >"$PORTCULLIS_CONTROL/recipients"
+echo "# generating 1,000,003 lines took $(($(ms) - t0)) ms"
+
+t0=$(ms)
+rcpts '<user1@ourco.test> 250' '<user1000000@ourco.test> 250' \
+	'<user1000001@ourco.test> 550 5\.1\.1 <user1000001@ourco\.test>: Recipient address rejected: unknown user$' \
+	'<nobody@ourco.test> 550 5\.1\.1 <nobody@ourco\.test>: Recipient address rejected: unknown user$'
+t1=$(($(ms) - t0))
+build=$(printf '%s\n' "$err" | sed -n 's/.*recipients\.cdb rebuilt from .* in \([0-9]*\) ms$/\1/p')
+ok 'the first session builds the index' test -n "$build"
+echo "# index of 1,000,003 entries built in ${build:-?} ms (the whole session: $t1 ms)"
+ok '... in under 10 s' test "${build:-99999}" -lt 10000
+err_like '... the unknown recipient is logged' '^smtpd-accept: rcpt=<nobody@ourco\.test> verdict=unknown reason=recipients$'
+ok '... the index is owned by the smtpd user' test "$(stat -c %u "$Q/recipients.cdb")" = 65534
+ok '... and no temporary file is left' sh -c "! ls '$Q' | grep -q tmp"
+
+t0=$(ms)
+rcpts '<user500000@ourco.test> 250' '<user0@ourco.test> 550'
+t1=$(($(ms) - t0))
+echo "# a session with two lookups in the index: $t1 ms"
+unlike_err() { if printf '%s\n' "$err" | grep -Eq -- "$2"; then _result 0 "$1" "$err"; else _result 1 "$1"; fi; }
+unlike_err 'the second session uses the index as it is' 'rebuilt'
+ok '... quickly (under 1 s)' test "$t1" -lt 1000
+
+rcpts '<anyone@other.test> 250' '<Anyone@OTHER.TEST.> 250' \
+	'<carol.smith@ourco.test> 250' '<CAROL.SMITH@ourco.test> 250' \
+	'<USER42@OurCo.Test> 250' '<user42+tag@ourco.test> 250' \
+	'<user42+@ourco.test> 250' '<user42-tag@ourco.test> 550' \
+	'<dave+sales@ourco.test> 250' '<dave@ourco.test> 550' '<dave+other@ourco.test> 550' \
+	'<postmaster@ourco.test> 250' '<PostMaster@internal.ourco.test> 250' \
+	'<abuse@ourco.test> 250' '<ABUSE+x@ourco.test> 250' '<postmaster> 250' \
+	'<user1@elsewhere.test> 554' '<"user1"@ourco.test> 250'
+err=
+
+control recipientdelimiter '-+'
+rcpts '<user42-tag@ourco.test> 250' '<user42+tag@ourco.test> 250'
+control recipientdelimiter
+label='empty recipientdelimiter: ' rcpts '<user42+tag@ourco.test> 550' '<user42@ourco.test> 250'
+rm "$PORTCULLIS_CONTROL/recipientdelimiter"
+
+label='relay client: ' env=TCPREMOTEIP=10.1.1.1 rcpts '<nobody@ourco.test> 550' \
+	'<anyone@elsewhere.test> 250'
+
+# a changed text is indexed again; sessions at the same moment all wait
+# for one build and all answer from the new list
+echo 'newbie@ourco.test' >>"$PORTCULLIS_CONTROL/recipients"
+printf '%s\n' '< ^220' '> EHLO p.example' '< ^250 ' '> MAIL FROM:<a@p.example>' '< ^250' \
+	'> RCPT TO:<newbie@ourco.test>' '< ^250' '> RCPT TO:<user3@ourco.test>' '< ^250' \
+	'> RCPT TO:<oldie@ourco.test>' '< ^550' '> QUIT' '< ^221' >"$tmp/par.chat"
+for i in 1 2 3 4 5 6; do
+	( $py "$chat" -- env TCPREMOTEIP=192.0.2.7 PORTCULLIS_QUEUE="$Q" \
+		setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN/smtpd-accept" \
+		<"$tmp/par.chat" >/dev/null 2>"$tmp/par.$i"; echo $? >"$tmp/par.rc.$i" ) &
+done
+wait
+: >"$tmp/par.all"
+for i in 1 2 3 4 5 6; do cat "$tmp/par.$i" "$tmp/par.rc.$i" >>"$tmp/par.all"; done
+is 'six sessions at once after a change: one rebuilt the index' \
+	"$(grep -c 'rebuilt from' "$tmp/par.all")" 1
+is '... and all six answered from the new list' "$(cat "$tmp"/par.rc.* | tr -d '\n')" 000000
+rcpts '<newbie@ourco.test> 250' '<user999999@ourco.test> 250' '<oldie@ourco.test> 550'
+ok '... no temporary file is left' sh -c "! ls '$Q' | grep -q tmp"
+
+# --- real clients --------------------------------------------------------
+tcpserver -1 -HR -u 65534 -g 65534 -c 20 127.0.0.1 0 \
+	env PORTCULLIS_QUEUE="$Q" "$BIN/smtpd-accept" >"$tmp/port" 2>"$tmp/tcpserver.log" &
+pids="$pids $!"
+for i in $(seq 30); do [ -s "$tmp/port" ] && break; sleep 0.1; done
+port=$(head -1 "$tmp/port")
+ok 'tcpserver listens on a port the kernel chose' test -n "$port"
+
+n0=$(count)
+run swaks --server 127.0.0.1 --port "$port" --from a@swaks.test --to nobody@ourco.test
+is_exit 'swaks: an unknown recipient fails' 24
+like '... with 550 5.1.1 at RCPT' '<\*\* +550 5\.1\.1 <nobody@ourco\.test>: Recipient address rejected: unknown user'
+is '... and nothing is queued' "$(count)" "$n0"
+run swaks --server 127.0.0.1 --port "$port" --from a@swaks.test --to user7@ourco.test
+is_exit 'swaks: a listed recipient is accepted' 0
+is '... and queued' "$(count)" $((n0 + 1))
+
+n0=$(count)
+run $py - "$port" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP("127.0.0.1", int(sys.argv[1]), timeout=10)
+try:
+    s.sendmail("a@py.test", ["ghost@ourco.test"], "Subject: one\r\n\r\nx\r\n")
+    print("accepted")
+except smtplib.SMTPRecipientsRefused as e:
+    for r, (c, t) in e.recipients.items():
+        print("refused %s %d %s" % (r, c, t.decode()))
+bad = s.sendmail("a@py.test", ["user8@ourco.test", "ghost@ourco.test"],
+    "Subject: two\r\n\r\nx\r\n")
+for r, (c, t) in bad.items():
+    print("partly %s %d %s" % (r, c, t.decode()))
+s.quit()
+PY
+like 'smtplib: the only recipient unknown: refused with 550 5.1.1' '^refused ghost@ourco\.test 550 5\.1\.1 '
+like 'smtplib: one of two unknown: that one refused' '^partly ghost@ourco\.test 550 5\.1\.1 '
+is '... and one message queued' "$(count)" $((n0 + 1))
+f=$(ls -t "$new" | head -1)
+ok '... for the known recipient only' sh -c "grep -q '^Tuser8@ourco.test\$' '$Q/incoming/env/$f' && ! grep -q ghost '$Q/incoming/env/$f'"
+
+# --- an index that cannot be written; a bad line -------------------------
+Q2=$tmp/queue2
+mkdir -p "$Q2/recipients.cdb"
+chown -R 65534:65534 "$Q2"
+C2=$tmp/control2
+mkdir "$C2"
+chmod 755 "$C2"
+cp "$PORTCULLIS_CONTROL/me" "$PORTCULLIS_CONTROL/localdomains" "$C2/"
+printf 'small@ourco.test\n@other.test\n' >"$C2/recipients"
+label='index unwritable: ' env="PORTCULLIS_QUEUE=$Q2 PORTCULLIS_CONTROL=$C2" \
+	rcpts '<small@ourco.test> 250' '<user1@ourco.test> 550' '<x@other.test> 250'
+err_like '... the list is read into memory and the log says why' \
+	'recipients: .*/control2/recipients read into memory: no index: unable to rename .*recipients\.cdb'
+printf 'small@ourco.test\nnot an address\n' >"$C2/recipients"
+label='bad line: ' env="PORTCULLIS_QUEUE=$Q2 PORTCULLIS_CONTROL=$C2" \
+	rcpts '<small@ourco.test> 451 4\.3\.0 <small@ourco\.test>: Recipient address rejected: temporary configuration problem' \
+	'<x@elsewhere.test> 554'
+err_like '... the log names the line' 'recipients: unable to read .*/control2/recipients line 2: not an address'
+
+done_testing
