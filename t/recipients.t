@@ -196,4 +196,85 @@ label='bad line: ' env="PORTCULLIS_QUEUE=$Q2 PORTCULLIS_CONTROL=$C2" \
 	'<x@elsewhere.test> 554'
 err_like '... the log names the line' 'recipients: unable to read .*/control2/recipients line 2: not an address'
 
+# --- verification against a real Postfix on loopback ----------------------
+# The internal server knows carol and dave at internal.ourco.test (an
+# inline virtual_mailbox_maps); Postfix answers any other address there
+# with 550 5.1.1 itself (smtpd_reject_unlisted_recipient).
+PATH=$PATH:/usr/sbin
+pport=$(free_port)
+mkdir -p "$tmp/pfmail"
+chown 65534:65534 "$tmp/pfmail"
+have_pf=0
+sh "$top/share/devel/postfix-instance.sh" "$tmp" "$pport" mail.internal.ourco.test \
+	'smtpd_recipient_restrictions = permit_mynetworks, reject' \
+	'virtual_mailbox_domains = internal.ourco.test' \
+	"virtual_mailbox_base = $tmp/pfmail" \
+	'virtual_mailbox_maps = inline:{ carol@internal.ourco.test=box/, dave@internal.ourco.test=box/, erin@internal.ourco.test=box/ }' \
+	'virtual_uid_maps = static:65534' 'virtual_gid_maps = static:65534' \
+	'virtual_minimum_uid = 100' 2>"$tmp/pfstart.err" && have_pf=1
+ok 'a private Postfix starts on a free loopback port' test $have_pf = 1
+for i in $(seq 50); do
+	$py -c "import socket; socket.create_connection(('127.0.0.1', $pport)).close()" \
+		2>/dev/null && break
+	sleep 0.1
+done
+
+rm -f "$PORTCULLIS_CONTROL/recipients"
+control routes "internal.ourco.test smtp:[127.0.0.1]:$pport"
+control verifyrecipients internal.ourco.test
+control verifytimeout 3
+
+n0=$(count)
+run swaks --server 127.0.0.1 --port "$port" --from a@swaks.test --to carol@internal.ourco.test
+is_exit 'verify: a user the internal Postfix knows is accepted' 0
+is '... and queued' "$(count)" $((n0 + 1))
+ok '... the probe was logged' grep -q 'rcpt=<carol@internal\.ourco\.test> verify=ok cached=no said=host \[127\.0\.0\.1\]:[0-9]* said: 250 ' "$tmp/tcpserver.log"
+
+n0=$(count)
+run swaks --server 127.0.0.1 --port "$port" --from a@swaks.test --to nobody@internal.ourco.test
+is_exit 'verify: a user the internal Postfix does not know fails' 24
+like '... with our 550 5.1.1 at RCPT' '<\*\* +550 5\.1\.1 <nobody@internal\.ourco\.test>: Recipient address rejected: undeliverable address'
+unlike '... which does not show the internal server' '127\.0\.0\.1\]:|mail\.internal|User unknown'
+is '... nothing queued' "$(count)" "$n0"
+ok '... the log keeps what Postfix said' grep -q 'rcpt=<nobody@internal\.ourco\.test> verify=undeliverable cached=no said=.* said: 550 5\.1\.1 .*(in reply to RCPT TO)' "$tmp/tcpserver.log"
+label='verify: ' rcpts '<nobody@internal.ourco.test> 550 5\.1\.1' '<Carol@Internal.OurCo.Test> 250' \
+	'<postmaster@internal.ourco.test> 250'
+err_like '... both answers come from the cache now' 'rcpt=<nobody@internal\.ourco\.test> verify=undeliverable cached=yes'
+err_like '... carol too, whatever the case' 'rcpt=<Carol@internal\.ourco\.test> verify=ok cached=yes'
+ok '... the cache is in the queue directory, the smtpd user'"'"'s' test "$(stat -c %u "$Q/verify.db")" = 65534
+ok 'the probes delivered nothing at Postfix' test -z "$(ls "$tmp/pfmail/box/new" 2>/dev/null)"
+
+postfix -c "$pf" stop >/dev/null 2>&1
+for i in $(seq 50); do
+	$py -c "import socket; socket.create_connection(('127.0.0.1', $pport)).close()" \
+		2>/dev/null || break
+	sleep 0.1
+done
+n0=$(count)
+run swaks --server 127.0.0.1 --port "$port" --from a@swaks.test --to carol@internal.ourco.test
+is_exit 'Postfix stopped: a verified user is still accepted from the cache' 0
+is '... and queued' "$(count)" $((n0 + 1))
+run swaks --server 127.0.0.1 --port "$port" --from a@swaks.test --to dave@internal.ourco.test
+is_exit 'Postfix stopped: a user never verified fails' 24
+like '... with 450 4.1.1 at RCPT' '<\*\* +450 4\.1\.1 <dave@internal\.ourco\.test>: Recipient address rejected: unverified address'
+is '... nothing queued' "$(count)" $((n0 + 1))
+ok '... the log says why' grep -q 'rcpt=<dave@internal\.ourco\.test> verify=unverified cached=no said=unable to connect to 127\.0\.0\.1 port' "$tmp/tcpserver.log"
+label='no answer is cached: ' rcpts '<dave@internal.ourco.test> 450 4\.1\.1' '<nobody@internal.ourco.test> 550'
+err_like '... dave is asked again' 'rcpt=<dave@internal\.ourco\.test> verify=unverified cached=no'
+
+# a temporary refusal (Postfix up again but answering 450): 450, not cached
+sh "$top/share/devel/postfix-instance.sh" "$tmp" "$pport" mail.internal.ourco.test \
+	'virtual_mailbox_domains = internal.ourco.test' \
+	"virtual_mailbox_base = $tmp/pfmail" \
+	'virtual_mailbox_maps = inline:{ carol@internal.ourco.test=box/, dave@internal.ourco.test=box/ }' \
+	'virtual_uid_maps = static:65534' 'virtual_gid_maps = static:65534' \
+	'virtual_minimum_uid = 100' 'smtpd_recipient_restrictions = check_recipient_access inline:{ { erin@internal.ourco.test = 450 4.2.1 try later } }, permit_mynetworks, reject' 2>>"$tmp/pfstart.err"
+for i in $(seq 50); do
+	$py -c "import socket; socket.create_connection(('127.0.0.1', $pport)).close()" \
+		2>/dev/null && break
+	sleep 0.1
+done
+label='Postfix back: ' rcpts '<dave@internal.ourco.test> 250' '<erin@internal.ourco.test> 450 4\.1\.1'
+err_like '... erin'"'"'s 450 from Postfix is logged' 'rcpt=<erin@internal\.ourco\.test> verify=unverified cached=no said=.* said: 450 4\.2\.1 .*try later'
+
 done_testing

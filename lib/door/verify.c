@@ -89,7 +89,11 @@ verify_probe(const struct route *rt, const char *me, const char *addr,
 	} else if (rt->kind == ROUTE_SMTP || rt->kind == ROUTE_LMTP) {
 		if (numeric(rt->host, rt->port, num, sizeof num, text, n) == -1)
 			return VERIFY_TEMP;
-		snprintf(server, sizeof server, "%s[%s]:%s", rt->host, num, rt->port);
+		if (rt->host[0] == '[')
+			snprintf(server, sizeof server, "%s:%s", rt->host, rt->port);
+		else
+			snprintf(server, sizeof server, "%s[%s]:%s", rt->host, num,
+			    rt->port);
 		c = smtpc_connect(num, rt->port, ms, err, sizeof err);
 	} else {
 		snprintf(text, n, "the route cannot verify addresses");
