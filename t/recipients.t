@@ -199,14 +199,15 @@ err_like '... the log names the line' 'recipients: unable to read .*/control2/re
 # --- verification against a real Postfix on loopback ----------------------
 # The internal server knows carol and dave at internal.ourco.test (an
 # inline virtual_mailbox_maps); Postfix answers any other address there
-# with 550 5.1.1 itself (smtpd_reject_unlisted_recipient).
+# with 550 5.1.1 itself (smtpd_reject_unlisted_recipient), and erin, for
+# now, with 450.
 PATH=$PATH:/usr/sbin
 pport=$(free_port)
 mkdir -p "$tmp/pfmail"
 chown 65534:65534 "$tmp/pfmail"
 have_pf=0
 sh "$top/share/devel/postfix-instance.sh" "$tmp" "$pport" mail.internal.ourco.test \
-	'smtpd_recipient_restrictions = permit_mynetworks, reject' \
+	'smtpd_recipient_restrictions = check_recipient_access inline:{ { erin@internal.ourco.test = 450 4.2.1 try later } }, permit_mynetworks, reject' \
 	'virtual_mailbox_domains = internal.ourco.test' \
 	"virtual_mailbox_base = $tmp/pfmail" \
 	'virtual_mailbox_maps = inline:{ carol@internal.ourco.test=box/, dave@internal.ourco.test=box/, erin@internal.ourco.test=box/ }' \
@@ -242,6 +243,10 @@ label='verify: ' rcpts '<nobody@internal.ourco.test> 550 5\.1\.1' '<Carol@Intern
 err_like '... both answers come from the cache now' 'rcpt=<nobody@internal\.ourco\.test> verify=undeliverable cached=yes'
 err_like '... carol too, whatever the case' 'rcpt=<Carol@internal\.ourco\.test> verify=ok cached=yes'
 ok '... the cache is in the queue directory, the smtpd user'"'"'s' test "$(stat -c %u "$Q/verify.db")" = 65534
+label='a 4xx from Postfix: ' rcpts '<erin@internal.ourco.test> 450 4\.1\.1'
+err_like '... is logged' 'rcpt=<erin@internal\.ourco\.test> verify=unverified cached=no said=.* said: 450 4\.2\.1 .*try later'
+label='... and not cached: ' rcpts '<erin@internal.ourco.test> 450 4\.1\.1'
+err_like '... Postfix is asked again' 'rcpt=<erin@internal\.ourco\.test> verify=unverified cached=no'
 ok 'the probes delivered nothing at Postfix' test -z "$(ls "$tmp/pfmail/box/new" 2>/dev/null)"
 
 postfix -c "$pf" stop >/dev/null 2>&1
@@ -259,22 +264,28 @@ is_exit 'Postfix stopped: a user never verified fails' 24
 like '... with 450 4.1.1 at RCPT' '<\*\* +450 4\.1\.1 <dave@internal\.ourco\.test>: Recipient address rejected: unverified address'
 is '... nothing queued' "$(count)" $((n0 + 1))
 ok '... the log says why' grep -q 'rcpt=<dave@internal\.ourco\.test> verify=unverified cached=no said=unable to connect to 127\.0\.0\.1 port' "$tmp/tcpserver.log"
-label='no answer is cached: ' rcpts '<dave@internal.ourco.test> 450 4\.1\.1' '<nobody@internal.ourco.test> 550'
+label='no answer is cached: ' rcpts '<dave@internal.ourco.test> 450 4\.1\.1' '<nobody@internal.ourco.test> 550' \
+	'<erin@internal.ourco.test> 450 4\.1\.1'
 err_like '... dave is asked again' 'rcpt=<dave@internal\.ourco\.test> verify=unverified cached=no'
+err_like '... but not twice in one session' 'rcpt=<erin@internal\.ourco\.test> verify=unverified cached=session'
 
-# a temporary refusal (Postfix up again but answering 450): 450, not cached
-sh "$top/share/devel/postfix-instance.sh" "$tmp" "$pport" mail.internal.ourco.test \
-	'virtual_mailbox_domains = internal.ourco.test' \
-	"virtual_mailbox_base = $tmp/pfmail" \
-	'virtual_mailbox_maps = inline:{ carol@internal.ourco.test=box/, dave@internal.ourco.test=box/ }' \
-	'virtual_uid_maps = static:65534' 'virtual_gid_maps = static:65534' \
-	'virtual_minimum_uid = 100' 'smtpd_recipient_restrictions = check_recipient_access inline:{ { erin@internal.ourco.test = 450 4.2.1 try later } }, permit_mynetworks, reject' 2>>"$tmp/pfstart.err"
-for i in $(seq 50); do
-	$py -c "import socket; socket.create_connection(('127.0.0.1', $pport)).close()" \
-		2>/dev/null && break
-	sleep 0.1
-done
-label='Postfix back: ' rcpts '<dave@internal.ourco.test> 250' '<erin@internal.ourco.test> 450 4\.1\.1'
-err_like '... erin'"'"'s 450 from Postfix is logged' 'rcpt=<erin@internal\.ourco\.test> verify=unverified cached=no said=.* said: 450 4\.2\.1 .*try later'
+# a server that takes the connection and never speaks: 450 within
+# control/verifytimeout, for the whole probe
+$py -c 'import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(5)
+print(s.getsockname()[1]); sys.stdout.flush(); time.sleep(60)' >"$tmp/silent.port" &
+pids="$pids $!"
+for i in $(seq 30); do [ -s "$tmp/silent.port" ] && break; sleep 0.1; done
+control localdomains ourco.test other.test internal.ourco.test slow.ourco.test
+control routes "internal.ourco.test smtp:[127.0.0.1]:$pport" \
+	"slow.ourco.test smtp:[127.0.0.1]:$(cat "$tmp/silent.port")"
+control verifyrecipients internal.ourco.test .ourco.test
+control verifytimeout 1
+t0=$(ms)
+label='a silent server: ' rcpts '<x@slow.ourco.test> 450 4\.1\.1'
+t1=$(($(ms) - t0))
+ok '... within the time limit (1 s)' test "$t1" -lt 2500
+err_like '... the log says it timed out' 'rcpt=<x@slow\.ourco\.test> verify=unverified cached=no said=lost connection with \[127\.0\.0\.1\]:[0-9]+ before the greeting: Connection timed out'
+control verifytimeout 3
 
 done_testing

@@ -166,8 +166,20 @@ verify(struct rcptcheck *rc, const char *addr, const char *domain,
 		    "undeliverable" : "unverified", text);
 		return res;
 	}
+	/* a server that did not answer is not asked again in this session:
+	 * a client with fifty recipients must not wait fifty timeouts */
+	if (rc->isdown && route_same(&rt, &rc->down)) {
+		note(rc, "rcpt=<%s> verify=unverified cached=session said=%s",
+		    shown, "no answer earlier in this session");
+		return VERIFY_TEMP;
+	}
 	res = verify_probe(&rt, rc->me, addr, (int)(rc->timeout * 1000), text,
 	    sizeof text);
+	if (res == VERIFY_DOWN) {
+		rc->down = rt;
+		rc->isdown = 1;
+		res = VERIFY_TEMP;
+	}
 	note(rc, "rcpt=<%s> verify=%s cached=no said=%s", shown,
 	    res == VERIFY_OK ? "ok" : res == VERIFY_REJECT ? "undeliverable" :
 	    "unverified", text);

@@ -19,6 +19,7 @@
 
 #include "ctl.h"
 #include "rcptlist.h"
+#include "route.h"
 #include "verify.h"
 
 #define RCPTCHECK_DEF_POSTTL  604800UL   /* 7 days, as Postfix's */
@@ -40,6 +41,8 @@ struct rcptcheck {
 	int             listopen;           /* 0 not yet, 1 open, -1 failed */
 	struct verify_cache *vc;
 	int             vcopen;
+	struct route    down;               /* a server that did not answer */
+	int             isdown;             /* this session: not asked again */
 	void          (*log)(void *, const char *);
 	void           *logctx;
 };

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 
 #include <lmdb.h>
 
@@ -55,13 +56,33 @@ numeric(const char *host, const char *port, char *out, size_t n, char *err,
 	return 0;
 }
 
-/* One command and its reply; -1 when the connection failed (text says
- * how), else the reply's class. */
+/* Milliseconds left until the deadline; at least 1 while any is left. */
+static int
+left_ms(const struct timespec *deadline)
+{
+	struct timespec now;
+	long long ms;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	ms = (long long)(deadline->tv_sec - now.tv_sec) * 1000 +
+	    (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms <= 0 ? 0 : ms > 3600000 ? 3600000 : (int)ms + 1;
+}
+
+/* One command and its reply within what is left of the probe's time;
+ * -1 when the connection failed (text says how), else the reply's
+ * class. */
 static int
 step(struct smtpc *c, const char *cmd, const char *arg, struct smtpc_reply *rp,
-    const char *server, char *text, size_t n)
+    const struct timespec *deadline, const char *server, char *text, size_t n)
 {
-	if ((cmd && smtpc_cmd(c, "%s%s", cmd, arg ? arg : "") == -1) ||
+	int ms = left_ms(deadline);
+
+	if (ms == 0)
+		errno = ETIMEDOUT;
+	else
+		smtpc_set_timeout(c, ms);
+	if (ms == 0 || (cmd && smtpc_cmd(c, "%s%s", cmd, arg ? arg : "") == -1) ||
 	    smtpc_reply(c, rp) == -1) {
 		snprintf(text, n, "lost connection with %s%s%s: %s", server,
 		    cmd ? " after " : " before the greeting",
@@ -72,7 +93,9 @@ step(struct smtpc *c, const char *cmd, const char *arg, struct smtpc_reply *rp,
 }
 
 /* Ask the route's server whether it takes addr: VERIFY_OK, VERIFY_REJECT
- * or VERIFY_TEMP, with what it said (or why it could not) in text. */
+ * or VERIFY_TEMP, with what it said (or why it could not) in text.  The
+ * whole probe, from connect to the answer to RCPT, takes at most ms: the
+ * client is waiting for our reply to its RCPT. */
 int
 verify_probe(const struct route *rt, const char *me, const char *addr,
     int ms, char *text, size_t n)
@@ -82,13 +105,21 @@ verify_probe(const struct route *rt, const char *me, const char *addr,
 	char num[64], err[300], server[300], arg[600], said[SMTPC_TEXT_MAX + 16];
 	int lmtp = rt->kind == ROUTE_LMTP || rt->kind == ROUTE_LMTP_UNIX, r, res;
 	const char *what = "RCPT TO";
+	struct timespec dl;
 
+	clock_gettime(CLOCK_MONOTONIC, &dl);
+	dl.tv_sec += ms / 1000;
+	dl.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (dl.tv_nsec >= 1000000000) {
+		dl.tv_sec++;
+		dl.tv_nsec -= 1000000000;
+	}
 	if (rt->kind == ROUTE_LMTP_UNIX) {
 		snprintf(server, sizeof server, "%.200s", rt->path);
 		c = smtpc_connect_unix(rt->path, ms, err, sizeof err);
 	} else if (rt->kind == ROUTE_SMTP || rt->kind == ROUTE_LMTP) {
 		if (numeric(rt->host, rt->port, num, sizeof num, text, n) == -1)
-			return VERIFY_TEMP;
+			return VERIFY_DOWN;
 		if (rt->host[0] == '[')
 			snprintf(server, sizeof server, "%s:%s", rt->host, rt->port);
 		else
@@ -101,28 +132,28 @@ verify_probe(const struct route *rt, const char *me, const char *addr,
 	}
 	if (c == NULL) {
 		snprintf(text, n, "%s", err);
-		return VERIFY_TEMP;
+		return VERIFY_DOWN;
 	}
 	snprintf(arg, sizeof arg, "<%s>", addr);
 	/* RFC 5321 4.3.2: 220 greets; anything else means "not now".  A
 	 * refusal before RCPT says nothing of the address: temporary. */
-	if ((r = step(c, NULL, NULL, &rp, server, text, n)) != 2) {
+	if ((r = step(c, NULL, NULL, &rp, &dl, server, text, n)) != 2) {
 		what = "the greeting";
 		goto out;
 	}
-	r = step(c, lmtp ? "LHLO " : "EHLO ", me, &rp, server, text, n);
+	r = step(c, lmtp ? "LHLO " : "EHLO ", me, &rp, &dl, server, text, n);
 	if (r != 2 && r != -1 && !lmtp)
-		r = step(c, "HELO ", me, &rp, server, text, n);
+		r = step(c, "HELO ", me, &rp, &dl, server, text, n);
 	if (r != 2) {
 		what = lmtp ? "LHLO" : "EHLO";
 		goto out;
 	}
 	/* the null sender: a probe must never cause a bounce to anyone */
-	if ((r = step(c, "MAIL FROM:<>", NULL, &rp, server, text, n)) != 2) {
+	if ((r = step(c, "MAIL FROM:<>", NULL, &rp, &dl, server, text, n)) != 2) {
 		what = "MAIL FROM";
 		goto out;
 	}
-	r = step(c, "RCPT TO:", arg, &rp, server, text, n);
+	r = step(c, "RCPT TO:", arg, &rp, &dl, server, text, n);
 out:
 	res = r == 2 && strcmp(what, "RCPT TO") == 0 ? VERIFY_OK :
 	    r == 5 && strcmp(what, "RCPT TO") == 0 ? VERIFY_REJECT : VERIFY_TEMP;
@@ -130,13 +161,14 @@ out:
 		smtpc_format_reply(&rp, said, sizeof said);
 		snprintf(text, n, "host %s said: %s (in reply to %s)", server, said,
 		    what);
-		/* RFC 5321 4.1.1.5: RSET before QUIT leaves no transaction */
-		if (smtpc_cmd(c, "RSET") == 0 && smtpc_cmd(c, "QUIT") == 0 &&
-		    smtpc_reply(c, &rp) == 0)
-			(void)smtpc_reply(c, &rp);
+		/* RFC 5321 4.1.1.5: RSET before QUIT leaves no transaction;
+		 * their replies are not waited for, the client is waiting */
+		smtpc_set_timeout(c, 1000);
+		if (smtpc_cmd(c, "RSET") == 0 && smtpc_cmd(c, "QUIT") == 0)
+			(void)smtpc_flush(c);
 	}
 	smtpc_close(c);
-	return res;
+	return r == -1 ? VERIFY_DOWN : res;
 }
 
 /* The cache key: the address in lower case (as the lookups of

@@ -17,8 +17,9 @@
 
 /* What the internal server said of the address, by reply class. */
 enum verify_result {
+	VERIFY_DOWN = 3,     /* no answer: unreachable, timeout, broken */
 	VERIFY_OK = 2,       /* RCPT got 2xx */
-	VERIFY_TEMP = 4,     /* 4xx, or no answer: unreachable, timeout, broken */
+	VERIFY_TEMP = 4,     /* 4xx, or a refusal before RCPT */
 	VERIFY_REJECT = 5,   /* RCPT got 5xx */
 };
 
