@@ -102,7 +102,7 @@ verify_probe(const struct route *rt, const char *me, const char *addr,
 {
 	struct smtpc *c;
 	struct smtpc_reply rp;
-	char num[64], err[300], server[300], arg[600], said[SMTPC_TEXT_MAX + 16];
+	char num[64], err[300], server[400], arg[600], said[SMTPC_TEXT_MAX + 16];
 	int lmtp = rt->kind == ROUTE_LMTP || rt->kind == ROUTE_LMTP_UNIX, r, res;
 	const char *what = "RCPT TO";
 	struct timespec dl;
