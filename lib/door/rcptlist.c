@@ -2,6 +2,7 @@
  * is the administrator's; the index lives in the queue directory, written
  * by the gateway's unprivileged uid, and is read as a stranger's file
  * (lib/core/cdb.c checks every offset).  Runs under smtpd-accept's uid. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -134,8 +135,36 @@ cdb_add_key(void *ctx, const char *k, size_t n)
 	return cdb_make_add(ctx, k, n, "", 0);
 }
 
-/* Build index from the text now, whatever is there: lock, write a
- * temporary file beside it, sync, rename.  0; -1 with errno (the index
+/* Remove what builders killed midway left (index.tmp.PID): called with
+ * the lock held, when no build is running. */
+static void
+remove_stale(const char *index)
+{
+	char dir[PATH_MAX], p[PATH_MAX], pre[NAME_MAX + 8];
+	const char *base = strrchr(index, '/');
+	struct dirent *e;
+	DIR *d;
+
+	if (base == NULL) {
+		snprintf(dir, sizeof dir, ".");
+		base = index;
+	} else {
+		snprintf(dir, sizeof dir, "%.*s", (int)(base - index), index);
+		base++;
+	}
+	if ((size_t)snprintf(pre, sizeof pre, "%s.tmp.", base) >= sizeof pre ||
+	    (d = opendir(dir[0] ? dir : "/")) == NULL)
+		return;
+	while ((e = readdir(d)) != NULL)
+		if (strncmp(e->d_name, pre, strlen(pre)) == 0 &&
+		    (size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) < sizeof p)
+			(void)unlink(p);
+	closedir(d);
+}
+
+/* Build index from the text now, whatever is there: write a temporary
+ * file beside it, sync, rename.  The caller holds the lock (index.lock),
+ * so a temporary file found beside it is a killed builder's.  0; -1 with errno (the index
  * cannot be written); -2 for a bad line of the text (err says which). */
 int
 rcptlist_build(const char *text, const char *index, char *err, size_t errsize)
@@ -147,6 +176,7 @@ rcptlist_build(const char *text, const char *index, char *err, size_t errsize)
 	int fd, tfd = -1, rc, e;
 
 	snprintf(err, errsize, "unknown error");
+	remove_stale(index);
 	if ((fd = open(text, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1) {
 		snprintf(err, errsize, "%s: %s", text, strerror(errno));
 		return -1;
@@ -324,6 +354,9 @@ rcptlist_open(const char *text, const char *index, struct rcptlist **out,
 		l->rebuilt = 1;
 		*out = l;
 		return 1;
+	} else if (r == 0) {
+		snprintf(why, sizeof why, "unable to open %s after building it",
+		    index);
 	} else if (r == -2) {
 		close(lfd);
 		snprintf(err, errsize, "%s %s", text, why);

@@ -109,6 +109,16 @@ main(void)
 	tap_ok(l && !rcptlist_rebuilt(l), "... uses the index as it is");
 	rcptlist_close(l);
 
+	/* a builder killed midway left its temporary file: the next build
+	 * (under the lock) removes it */
+	{
+		char stale[600];
+		snprintf(stale, sizeof stale, "%s.tmp.99999", ip);
+		tmpdir_write("recipients.cdb.tmp.99999", "half", 0, stale, sizeof stale);
+		tap_is_long(rcptlist_build(tp, ip, err, sizeof err), 0, "a build");
+		tap_ok(access(stale, F_OK) == -1, "... removes a killed builder's file");
+	}
+
 	/* the same size and a new time: rebuilt, even with an older time */
 	tmpdir_write("recipients", "mallory@ourco.test\n", 0, tp, sizeof tp);
 	ts[0].tv_sec = ts[1].tv_sec = 1000000;
