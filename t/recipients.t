@@ -94,10 +94,10 @@ ok '... and no temporary file is left' sh -c "! ls '$Q' | grep -q tmp"
 t0=$(ms)
 rcpts '<user500000@ourco.test> 250' '<user0@ourco.test> 550'
 t1=$(($(ms) - t0))
+# timed, not asserted: a test machine's speed varies too much
 echo "# a session with two lookups in the index: $t1 ms"
 unlike_err() { if printf '%s\n' "$err" | grep -Eq -- "$2"; then _result 0 "$1" "$err"; else _result 1 "$1"; fi; }
 unlike_err 'the second session uses the index as it is' 'rebuilt'
-ok '... quickly (under 1 s)' test "$t1" -lt 1000
 
 rcpts '<anyone@other.test> 250' '<Anyone@OTHER.TEST.> 250' \
 	'<carol.smith@ourco.test> 250' '<CAROL.SMITH@ourco.test> 250' \
@@ -284,7 +284,8 @@ control verifytimeout 1
 t0=$(ms)
 label='a silent server: ' rcpts '<x@slow.ourco.test> 450 4\.1\.1'
 t1=$(($(ms) - t0))
-ok '... within the time limit (1 s)' test "$t1" -lt 2500
+# a loose bound: the machine may be loaded; the default would be 10 s
+ok '... within the time limit (1 s, and less than the default 10 s)' test "$t1" -lt 6000
 err_like '... the log says it timed out' 'rcpt=<x@slow\.ourco\.test> verify=unverified cached=no said=lost connection with \[127\.0\.0\.1\]:[0-9]+ before the greeting: Connection timed out'
 control verifytimeout 3
 
