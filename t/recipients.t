@@ -210,7 +210,7 @@ sh "$top/share/devel/postfix-instance.sh" "$tmp" "$pport" mail.internal.ourco.te
 	'smtpd_recipient_restrictions = check_recipient_access inline:{ { erin@internal.ourco.test = 450 4.2.1 try later } }, permit_mynetworks, reject' \
 	'virtual_mailbox_domains = internal.ourco.test' \
 	"virtual_mailbox_base = $tmp/pfmail" \
-	'virtual_mailbox_maps = inline:{ carol@internal.ourco.test=box/, dave@internal.ourco.test=box/, erin@internal.ourco.test=box/ }' \
+	"virtual_mailbox_maps = inline:{ carol@internal.ourco.test=box/, dave@internal.ourco.test=box/, erin@internal.ourco.test=box/, $(printf 'j\303\266rg')@internal.ourco.test=box/ }" \
 	'virtual_uid_maps = static:65534' 'virtual_gid_maps = static:65534' \
 	'virtual_minimum_uid = 100' 2>"$tmp/pfstart.err" && have_pf=1
 ok 'a private Postfix starts on a free loopback port' test $have_pf = 1
@@ -243,6 +243,21 @@ label='verify: ' rcpts '<nobody@internal.ourco.test> 550 5\.1\.1' '<Carol@Intern
 err_like '... both answers come from the cache now' 'rcpt=<nobody@internal\.ourco\.test> verify=undeliverable cached=yes'
 err_like '... carol too, whatever the case' 'rcpt=<Carol@internal\.ourco\.test> verify=ok cached=yes'
 ok '... the cache is in the queue directory, the smtpd user'"'"'s' test "$(stat -c %u "$Q/verify.db")" = 65534
+# an address in UTF-8: the probe says SMTPUTF8, as the client did
+session <<'EOF2'
+< ^220
+> EHLO u.example
+< ^250 
+> MAIL FROM:<a@u.example> SMTPUTF8
+< ^250
+> RCPT TO:<j\xc3\xb6rg@internal.ourco.test>
+< ^250
+> RCPT TO:<j\xc3\xb8rg@internal.ourco.test>
+< ^550 5\.1\.1
+> QUIT
+< ^221
+EOF2
+is_exit 'verify: a UTF-8 user Postfix knows is accepted, one it does not know is refused' 0
 label='a 4xx from Postfix: ' rcpts '<erin@internal.ourco.test> 450 4\.1\.1'
 err_like '... is logged' 'rcpt=<erin@internal\.ourco\.test> verify=unverified cached=no said=.* said: 450 4\.2\.1 .*try later'
 label='... and not cached: ' rcpts '<erin@internal.ourco.test> 450 4\.1\.1'

@@ -56,6 +56,15 @@ numeric(const char *host, const char *port, char *out, size_t n, char *err,
 	return 0;
 }
 
+static int
+has_8bit(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s >= 0x80)
+			return 1;
+	return 0;
+}
+
 /* Milliseconds left until the deadline; at least 1 while any is left. */
 static int
 left_ms(const struct timespec *deadline)
@@ -104,6 +113,7 @@ verify_probe(const struct route *rt, const char *me, const char *addr,
 	struct smtpc_reply rp;
 	char num[64], err[300], server[400], arg[600], said[SMTPC_TEXT_MAX + 16];
 	int lmtp = rt->kind == ROUTE_LMTP || rt->kind == ROUTE_LMTP_UNIX, r, res;
+	int utf8;
 	const char *what = "RCPT TO";
 	struct timespec dl;
 
@@ -148,8 +158,12 @@ verify_probe(const struct route *rt, const char *me, const char *addr,
 		what = lmtp ? "LHLO" : "EHLO";
 		goto out;
 	}
-	/* the null sender: a probe must never cause a bounce to anyone */
-	if ((r = step(c, "MAIL FROM:<>", NULL, &rp, &dl, server, text, n)) != 2) {
+	/* the null sender: a probe must never cause a bounce to anyone; an
+	 * address in UTF-8 needs SMTPUTF8 on MAIL (RFC 6531 3.4) where it
+	 * is offered, else the server judges it as it would the message */
+	utf8 = (rp.ext & SMTPC_EXT_SMTPUTF8) && has_8bit(addr);
+	if ((r = step(c, utf8 ? "MAIL FROM:<> SMTPUTF8" : "MAIL FROM:<>", NULL,
+	    &rp, &dl, server, text, n)) != 2) {
 		what = "MAIL FROM";
 		goto out;
 	}

@@ -18,6 +18,8 @@
 /* A server on a free loopback port that answers each line it reads with
  * the next reply of script (NULL: close), the first one as a greeting
  * ("" says nothing).  Its port goes into port; the child's pid back. */
+static char heard[600];   /* where the server writes what it read */
+
 static pid_t
 server(const char *const *script, char *port, size_t n)
 {
@@ -42,14 +44,20 @@ server(const char *const *script, char *port, size_t n)
 	c = accept(ls, NULL, NULL);
 	for (; *script; script++) {
 		char buf[1024];
+		ssize_t got;
+		FILE *f;
 		if (**script == '\0') {
 			sleep(10);
 			_exit(0);
 		}
 		if (write(c, *script, strlen(*script)) < 0)
 			_exit(0);
-		if (script[1] == NULL || read(c, buf, sizeof buf) <= 0)
+		if (script[1] == NULL || (got = read(c, buf, sizeof buf)) <= 0)
 			break;
+		if (heard[0] && (f = fopen(heard, "a")) != NULL) {
+			fwrite(buf, 1, (size_t)got, f);
+			fclose(f);
+		}
 	}
 	_exit(0);
 }
@@ -131,6 +139,34 @@ main(void)
 			printf("#   text: %s\n", text);
 		kill(pid, SIGTERM);
 		waitpid(pid, &st, 0);
+	}
+	/* an address in UTF-8 to a server offering SMTPUTF8: MAIL says it */
+	{
+		static const char *const utf8_script[] = { "220 hi\r\n",
+			"250-hello\r\n250 SMTPUTF8\r\n", "250 ok\r\n", "250 ok\r\n",
+			"250 reset\r\n", NULL };
+		char got[1024] = "";
+		FILE *f;
+
+		snprintf(heard, sizeof heard, "%s/heard", tmpdir_path);
+		memset(&rt, 0, sizeof rt);
+		rt.kind = ROUTE_SMTP;
+		snprintf(rt.host, sizeof rt.host, "[127.0.0.1]");
+		pid = server(utf8_script, rt.port, sizeof rt.port);
+		res = verify_probe(&rt, "gw.test", "j\xc3\xb6rg@y.test", 2000, text,
+		    sizeof text);
+		kill(pid, SIGTERM);
+		waitpid(pid, &st, 0);
+		tap_is_long(res, VERIFY_OK, "probe: a UTF-8 address");
+		if ((f = fopen(heard, "r")) != NULL) {
+			got[fread(got, 1, sizeof got - 1, f)] = '\0';
+			fclose(f);
+		}
+		tap_ok(strstr(got, "MAIL FROM:<> SMTPUTF8\r\n") != NULL,
+		    "... MAIL FROM:<> SMTPUTF8 (RFC 6531)");
+		tap_ok(strstr(got, "RCPT TO:<j\xc3\xb6rg@y.test>\r\n") != NULL,
+		    "... RCPT with the address as it is");
+		heard[0] = '\0';
 	}
 	memset(&rt, 0, sizeof rt);
 	rt.kind = ROUTE_MAILDIR;
