@@ -401,9 +401,12 @@ cmd_rcpt(struct sess *s, const struct smtp_cmd *c)
 		addr_free(&a);
 		{ reply_err(s, "554 5.7.1 Relay access denied"); return; }
 	}
+	text[0] = '\0';
 	if (s->io->rcpt_check && s->io->rcpt_check(s->io->ctx, a.local, a.domain,
 	    text, sizeof text) != 0) {
 		addr_free(&a);
+		if (text[0] < '4' || text[0] > '5')
+			snprintf(text, sizeof text, "451 4.3.0 Error: recipient check failed");
 		/* a 5xx counts as an error: a client guessing names meets
 		 * maxerrors (directory harvesting) */
 		if (text[0] == '5')
