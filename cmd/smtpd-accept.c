@@ -25,6 +25,7 @@
 #include "ip.h"
 #include "log.h"
 #include "queue.h"
+#include "rcptcheck.h"
 #include "smtp_session.h"
 #include "spawn.h"
 #include "tls.h"
@@ -33,6 +34,7 @@
 static struct queue q;
 static struct queue_msg qm;
 static struct conn conn;
+static struct rcptcheck rck;
 static const char *qdir;
 
 /* Verdicts at the door: the chains, read with the session's control
@@ -370,6 +372,15 @@ m_log(void *ctx, const char *line)
 	log_info("%s", line);
 }
 
+/* RCPT at a local domain: control/recipients and verification
+ * (lib/door/rcptcheck.c). */
+static int
+rcpt_check(void *ctx, const char *local, const char *domain, char *reply,
+    size_t n)
+{
+	return rcptcheck_decide(&rck, local, domain, reply, n) != RCPTCHECK_OK;
+}
+
 /* The client's address: tcpserver's TCPREMOTEIP, else the socket's peer. */
 static void
 client_ip(char *ip, size_t n)
@@ -399,7 +410,8 @@ session(void)
 	struct smtp_conf c;
 	struct ctl_list ld;
 	struct smtp_io io = { NULL, c_read, c_write, c_shutdown,
-	    c_starttls, m_open, m_write, m_commit, m_abort, m_log, m_judge };
+	    c_starttls, m_open, m_write, m_commit, m_abort, m_log, m_judge,
+	    rcpt_check };
 	const char *what = "";
 	char ip[INET6_ADDRSTRLEN + 8];
 	int rc = 0;
@@ -413,10 +425,14 @@ session(void)
 		rc = config_fail("tlscert");
 	} else if (queue_init(&q, qdir, "incoming") == -1) {
 		rc = config_fail("queue");
+	} else if (rcptcheck_init(&rck, q.dir, c.localdomains, c.nlocal, c.me,
+	    &what) == -1) {
+		rc = config_fail(what);
 	} else if (conn_open(&conn, 0, 1, c.timeout, c.sessiontimeout) == -1) {
 		log_fatal(errno, "unable to set up the connection");
 		rc = EXIT_TEMP;
 	} else {
+		rck.log = m_log;
 		io.ctx = &c;
 		client_ip(ip, sizeof ip);
 		if (smtp_session_run(&c, &io, ip, getenv("TCPREMOTEHOST")) == -1) {
@@ -425,6 +441,7 @@ session(void)
 		}
 	}
 	conn_close(&conn);
+	rcptcheck_free(&rck);
 	ctl_free(&ld);
 	free((void *)c.relay);
 	free((void *)c.tlsreq);

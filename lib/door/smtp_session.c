@@ -397,6 +397,7 @@ cmd_rcpt(struct sess *s, const struct smtp_cmd *c)
 	struct buf b = BUF_INIT;
 	struct addr a;
 	enum smtp_rcpt_verdict v;
+	char text[512];
 
 	if (!s->mail)
 		{ reply_err(s, "503 5.5.1 Error: need MAIL command"); return; }
@@ -440,6 +441,20 @@ cmd_rcpt(struct sess *s, const struct smtp_cmd *c)
 	if (v != SMTP_RCPT_OK) {
 		addr_free(&a);
 		{ reply_err(s, "554 5.7.1 Relay access denied"); return; }
+	}
+	text[0] = '\0';
+	if (s->io->rcpt_check && s->io->rcpt_check(s->io->ctx, a.local, a.domain,
+	    text, sizeof text) != 0) {
+		addr_free(&a);
+		if (text[0] < '4' || text[0] > '5')
+			snprintf(text, sizeof text, "451 4.3.0 Error: recipient check failed");
+		/* a 5xx counts as an error: a client guessing names meets
+		 * maxerrors (directory harvesting) */
+		if (text[0] == '5')
+			reply_err(s, text);
+		else
+			reply(s, text);
+		return;
 	}
 	add_address(&b, &a, 1);
 	addr_free(&a);

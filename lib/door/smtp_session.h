@@ -78,6 +78,10 @@ struct smtp_io {
 	 * message that is not committed. */
 	int     (*msg_judge)(void *ctx, const struct envelope *, unsigned *flags,
 		struct smtp_judgement *j);
+	/* Judge a recipient the relay rule took (lib/door/rcptcheck.c):
+	 * 0 to accept, else the reply (no CRLF) in reply.  May be NULL. */
+	int     (*rcpt_check)(void *ctx, const char *local, const char *domain,
+		char *reply, size_t n);
 };
 
 void smtp_conf_defaults(struct smtp_conf *);
