@@ -157,6 +157,37 @@ queue_open(const struct queue *q, struct queue_msg *m)
 	return -1;
 }
 
+/* Start a message under a given id (the id it had in an earlier stage,
+ * so that one id names it from the door to its delivery): tmp/ID created
+ * afresh, a leftover of a crash in this very step removed first. */
+int
+queue_open_as(const struct queue *q, struct queue_msg *m, const char *id)
+{
+	char p[PATH_MAX];
+	int made = 0;
+
+	memset(m, 0, sizeof *m);
+	m->fd = -1;
+	m->q = q;
+	if (strchr(id, '/') != NULL || id[0] == '.' ||
+	    (size_t)snprintf(m->id, sizeof m->id, "%s", id) >= sizeof m->id) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (path(p, sizeof p, q, "tmp", m->id) == -1)
+		return -1;
+	for (;;) {
+		(void)unlink(p);
+		m->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+		    0600);
+		if (m->fd >= 0)
+			return 0;
+		if (errno != ENOENT || made || make_dirs(q) == -1)
+			return -1;
+		made = 1;
+	}
+}
+
 int
 queue_write(struct queue_msg *m, const void *p, size_t n)
 {

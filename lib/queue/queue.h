@@ -40,6 +40,7 @@ const char *queue_dir_default(const char *override);
 int  queue_init(struct queue *, const char *dir, const char *stage);
 int  queue_new_id(char *out, size_t n);
 int  queue_open(const struct queue *, struct queue_msg *);
+int  queue_open_as(const struct queue *, struct queue_msg *, const char *id);
 int  queue_write(struct queue_msg *, const void *, size_t);
 int  queue_commit(struct queue_msg *, const struct envelope *, unsigned);
 void queue_abort(struct queue_msg *);
