@@ -57,6 +57,13 @@ held_note(enum super_kind k, const char *id, int w)
 		return;
 	}
 	if (h == NULL) {
+		/* entries of messages long gone (done by a later worker of
+		 * another supervisor, say) make room first */
+		for (size_t i = 0; i < nheld; )
+			if (held[i].until + 86400 < time(NULL))
+				held[i] = held[--nheld];
+			else
+				i++;
 		if (nheld == maxheld) {
 			size_t n = maxheld ? maxheld * 2 : 16;
 			if ((t = reallocarray(held, n, sizeof *t)) == NULL) {
