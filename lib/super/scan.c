@@ -195,7 +195,7 @@ scan_give_up(const char *id, const char *mp, int fd, const struct envelope *e,
 		log_info("qid=%s verdict=%s reason=%s quarantine=%s", id, vn, why, oid);
 		return 0;
 	}
-	if (e->sender[0] == '\0') {
+	if (e->sender == NULL || e->sender[0] == '\0') {
 		log_info("qid=%s verdict=%s reason=%s no bounce to <>", id, vn, why);
 		queue_remove(super_cf.qdir, "incoming", id);
 		return 0;

@@ -208,6 +208,10 @@ super_bounce(const struct envelope *orig, const char *msgpath,
 	int rc, cut = 0;
 
 	memset(&e, 0, sizeof e);
+	if (orig->sender == NULL) {   /* an envelope without F: nobody to tell */
+		log_warn(0, "qid=%s no sender to bounce to", orig->qid);
+		return 0;
+	}
 	if (strcmp(orig->sender, "#@[]") == 0) {
 		log_info("qid=%s bounce dropped: a double bounce failed", orig->qid);
 		return 0;
