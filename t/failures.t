@@ -108,7 +108,7 @@ control maxrcpt 100
 control retrymin 3
 control retrymax 6
 control queuelifetime 8
-control timeoutdelivery 5
+control timeoutdelivery 8
 
 start_gw() {
 	"$tmp/bin/portcullis" -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
@@ -240,7 +240,7 @@ q=$(awk '/stagetemp@ourco.test/ { print $2; exit }' "$tmp/count/chain")
 bounded '... (inbound): chain runs bounded' "$tmp/count/chain" 2 "$q" 3
 q=$(qid_of "$tmp/count/relay" stall@slow.test)
 bounded 'a delivery past timeoutdelivery: relay-out runs bounded' "$tmp/count/relay" 3 "$q" 2
-like_log '... relay-out was killed' "qid=$q relay-out still running after timeoutdelivery \\(5s\\): killed"
+like_log '... relay-out was killed' "qid=$q relay-out still running after timeoutdelivery \\(8s\\): killed"
 like_log '... and the message deferred' "qid=$q delivery=deferred left=1 bounced=0 timeout=1"
 ok '... never two deliveries of it at once' test ! -s "$tmp/count/overlap"
 n=$(grep -c 'qid=noenv1 unable to read its envelope' "$tmp/gw.log")
@@ -280,6 +280,9 @@ is '... the accepted recipient still got it once' "$(grep -l '^rcpt=good3@' "$tm
 ok 'the message that timed out every time is bounced after queuelifetime' wait_for 20 1 "$md/gina/new/*"
 ok '... Status 4.4.7' grep -q '^Status: 4.4.7' "$md"/gina/new/*
 ok 'the queue is empty' sh -c "for i in \$(seq 100); do [ -z \"\$(find '$Q/incoming/new' '$Q/outgoing/new' -type f)\" ] && exit 0; sleep 0.1; done; exit 1"
+is 'every sender got one bounce per message, never more' \
+	"$(for u in alice bob dora erin fred gina hana; do printf '%s=%s ' $u $(ls "$md/$u/new" | wc -l); done)" \
+	'alice=2 bob=1 dora=1 erin=1 fred=1 gina=1 hana=1 '
 is 'no worker ever failed' "$(grep -c 'worker failed' "$tmp/gw.log")" 0
 kill $gw
 wait $gw 2>/dev/null
