@@ -4,7 +4,8 @@
 # quarantined), whatever its size.  A counting chain stage and a
 # counting relay-out (a wrapper beside a copy of portcullis, found first
 # as the supervisor finds its stages) log every run; each failure the
-# test provokes must run the chain or relay-out a bounded number of times
+# test provokes (a schedule that cannot be written included) must run
+# the chain or relay-out a bounded number of times
 # in a window (retrymin 3: at most 3 in 10 s).  Real parts: the
 # supervisor as root dropping to nobody, smtpd-accept, relay-out, an
 # aiosmtpd peer answering each recipient by its local part, a peer that
@@ -280,10 +281,24 @@ is '... the accepted recipient still got it once' "$(grep -l '^rcpt=good3@' "$tm
 ok 'the message that timed out every time is bounced after queuelifetime' wait_for 20 1 "$md/gina/new/*"
 ok '... Status 4.4.7' grep -q '^Status: 4.4.7' "$md"/gina/new/*
 ok 'the queue is empty' sh -c "for i in \$(seq 100); do [ -z \"\$(find '$Q/incoming/new' '$Q/outgoing/new' -type f)\" ] && exit 0; sleep 0.1; done; exit 1"
+# --- not even a schedule can be written ------------------------------------
+# incoming/sched refuses new files: the scan worker says so and exits
+# 111, and the supervisor holds the message back in memory, with backoff.
+chmod 555 "$Q/incoming/sched"
+send 127.0.0.1 ivan@ourco.test stagetemp@sink.test no-schedule 100
+for p in $sends; do wait $p; done
+sleep 10
+q=$(awk '/stagetemp@sink.test/ { q = $2 } END { print q }' "$tmp/count/chain")
+bounded 'no schedule can be written: chain runs still bounded' "$tmp/count/chain" 2 "$q" 3
+like_log '... said loudly' "qid=$q unable to write its retry schedule; held back in memory"
+like_log '... the supervisor holds it back' "qid=$q scan worker failed \\(status [0-9]+\\): held back [0-9]+s"
+chmod 755 "$Q/incoming/sched"
+ok '... once it can be, given up after queuelifetime: bounced' wait_for 30 1 "$md/ivan/new/*"
+
 is 'every sender got one bounce per message, never more' \
-	"$(for u in alice bob dora erin fred gina hana; do printf '%s=%s ' $u $(ls "$md/$u/new" | wc -l); done)" \
-	'alice=2 bob=1 dora=1 erin=1 fred=1 gina=1 hana=1 '
-is 'no worker ever failed' "$(grep -c 'worker failed' "$tmp/gw.log")" 0
+	"$(for u in alice bob dora erin fred gina hana ivan; do printf '%s=%s ' $u $(ls "$md/$u/new" | wc -l); done)" \
+	'alice=2 bob=1 dora=1 erin=1 fred=1 gina=1 hana=1 ivan=1 '
+is 'no other worker ever failed' "$(grep 'worker failed' "$tmp/gw.log" | grep -vc "qid=$q ")" 0
 kill $gw
 wait $gw 2>/dev/null
 done_testing
