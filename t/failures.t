@@ -4,9 +4,9 @@
 # quarantined), whatever its size.  A counting chain stage and a
 # counting relay-out (a wrapper beside a copy of portcullis, found first
 # as the supervisor finds its stages) log every run; each failure the
-# test provokes (a schedule that cannot be written included) must run
-# the chain or relay-out a bounded number of times
-# in a window (retrymin 3: at most 3 in 10 s).  Real parts: the
+# test provokes (a schedule that cannot be written included) must run the
+# chain or relay-out a bounded number of times in a window (retrymin 3:
+# at most 3 in 10 s).  Real parts: the
 # supervisor as root dropping to nobody, smtpd-accept, relay-out, an
 # aiosmtpd peer answering each recipient by its local part, a peer that
 # stalls after the data.
