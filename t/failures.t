@@ -96,6 +96,9 @@ chown 65534 "$tmp/count/chain" "$tmp/count/relay"
 
 gport=$(free_port)
 control me gw.ourco.test
+# the failures of the queue, after it has taken a message: no verdicts at
+# the door here (t/door.t), every message is judged after the queue
+control doortimeout 0
 control localdomains ourco.test
 control relayclients 127.0.0.1
 control listen "127.0.0.1:$gport"
