@@ -45,16 +45,18 @@ ALL_LDFLAGS = $(LDHARD) $(SANFLAGS) $(LDFLAGS)
 
 # Tools and what each one links beyond lib/ (pkg-config names).
 TOOLS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
-PKGS_header-strip = libpcre2-8
-PKGS_spoof-check  = libcrypto
+# libseccomp: the stages' filter (lib/core/sandbox.c), set by the
+# supervisor before a stage's exec and by each filter once it started.
+PKGS_header-strip = libpcre2-8 libseccomp
+PKGS_spoof-check  = libcrypto libseccomp
 PKGS_smtpd-accept = openssl
-PKGS_mime-explode =
-PKGS_filetype-check = libmagic libcrypto
+PKGS_mime-explode = libseccomp
+PKGS_filetype-check = libmagic libcrypto libseccomp
 PKGS_relay-out    = openssl libunbound
-PKGS_dnsbl-check  = libunbound libpsl libidn2
-PKGS_spam-score   = libpcre2-8 lmdb libidn2
-PKGS_portcullis   =
-ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb
+PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
+PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
+PKGS_portcullis   = libseccomp
+ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJ)/lib/%.o)

@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "log.h"
 #include "queue.h"
+#include "sandbox.h"
 #include "super.h"
 #include "verdict.h"
 
@@ -112,10 +114,10 @@ config(void)
 	    10000, &super_cf.scanconc) == -1 ||
 	    ctl_ulong("stageworkers", super_cf.scanconc, 0, 1000, &super_cf.stageworkers) == -1 ||
 	    ctl_me(super_cf.me, sizeof super_cf.me) == -1 ||
-	    ctl_string("user", "nobody", super_cf.user, sizeof super_cf.user) == -1 ||
 	    ctl_lines("listen", &super_cf.listen) == -1 ||
 	    ctl_lines("chain.in", &super_cf.chain_in) == -1 ||
-	    ctl_lines("chain.out", &super_cf.chain_out) == -1) {
+	    ctl_lines("chain.out", &super_cf.chain_out) == -1 ||
+	    sandbox_config(&sandbox_cf) == -1) {
 		log_fatal(errno, "unable to read the control files");
 		return -1;
 	}
@@ -209,6 +211,9 @@ main(int argc, char **argv)
 	int ch;
 
 	log_init(argv[0]);
+	/* queue files 0640, folders as made: the door's reach the
+	 * supervisor through the group (portcullis(7), PRIVILEGES) */
+	umask(027);
 	while ((ch = getopt(argc, argv, "C:Q:")) != -1) {
 		if (ch == 'C')
 			ctl_set_dir(optarg);

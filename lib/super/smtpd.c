@@ -23,6 +23,7 @@
 
 #include "io.h"
 #include "log.h"
+#include "sandbox.h"
 #include "super.h"
 
 /* Sessions being served, in total or (ip) from one client. */
@@ -60,6 +61,10 @@ spawn_smtpd(void)
 		/* dup2 onto itself would keep close-on-exec */
 		if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) == -1 : dup2(sv[1], 3) == -1)
 			_exit(111);
+		if (sandbox_child(argv[0]) == -1) {
+			log_warn(errno, "unable to start smtpd-accept as its user");
+			_exit(111);
+		}
 		execvp(argv[0], argv);
 		_exit(111);
 	}

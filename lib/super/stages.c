@@ -4,7 +4,7 @@
  * every scan worker finds one of each free) keep their rules and
  * databases loaded.  A stage line of any other program, or with
  * stageworkers 0, is forked and executed per message as before.
- * In the supervisor's process; a resident runs as the gateway's user. */
+ * In the supervisor's process; a resident runs as a stage (sandbox.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "spawn.h"
 #include "super.h"
@@ -148,7 +149,12 @@ spawn_stage(size_t k)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
-		/* a resident does not outlive us */
+		if (sandbox_child(p->av.v[0]) == -1) {
+			log_warn(errno, "unable to sandbox %s", p->line);
+			_exit(111);
+		}
+		/* a resident does not outlive us (set after the uid change,
+		 * which clears it) */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
 			_exit(111);
 		if (p->sock[0] == SERVE_FD ? fcntl(SERVE_FD, F_SETFD, 0) == -1 :
