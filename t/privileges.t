@@ -70,4 +70,94 @@ is '... every stage folder is the queue owner'"'"'s' \
 ok '... sched/ and quarantine/ exist' test -d "$Q/outgoing/sched" -a -d "$Q/quarantine/new"
 kill $gw; wait $gw 2>/dev/null
 
+# --- the uids of qmail's manner and each stage's sandbox, as root ----------
+# A probe stage shows its uid, its limits and whether it can read the
+# queue; a python stage tries a TCP socket.
+cat >"$tmp/probe.sh" <<'EOF'
+#!/bin/sh
+printf 'X-Probe-Uid: %s\n' "$(id -u)"
+printf 'X-Probe-Limits: %s %s\n' "$(ulimit -v)" "$(ulimit -t)"
+if ls "$PROBE_Q/incoming/new" >/dev/null 2>&1; then q=readable; else q=denied; fi
+printf 'X-Probe-Queue: %s\n' "$q"
+printf 'X-Probe-Caps: %s\n' "$(awk '$1 == "CapEff:" || $1 == "CapPrm:" { printf "%s", $2 }' /proc/self/status)"
+exec cat
+EOF
+cat >"$tmp/net.py" <<'EOF'
+import socket, sys
+try:
+    socket.socket(socket.AF_INET, socket.SOCK_STREAM).close()
+    r = 'open'
+except PermissionError as e:
+    r = 'denied (%s)' % e.strerror
+sys.stderr.write('net.py: socket(AF_INET) %s\n' % r)
+sys.stdout.buffer.write(b'X-Net: ' + r.encode() + b'\n' + sys.stdin.buffer.read())
+EOF
+chmod 755 "$tmp/probe.sh" "$tmp/net.py"
+send() {	# send PORT RCPT SUBJECT
+	$py - "$@" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
+s.sendmail('alice@outside.test', [sys.argv[2]], 'From: alice@outside.test\r\nSubject: %s\r\n\r\nbody\r\n' % sys.argv[3])
+s.quit()
+PY
+}
+wait_for() {	# wait_for SECONDS GLOB
+	for i in $(seq $(($1 * 10))); do
+		ls $2 >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+md=$tmp/md
+mkdir "$md"
+Q=$tmp/q2
+PROBE_Q=$Q
+export PROBE_Q
+control me gw.ourco.test
+control localdomains ourco.test
+control routes "ourco.test maildir:$md/%u"
+control chain.in 'header-strip --direction in' "sh $tmp/probe.sh" "$py $tmp/net.py" 'spoof-check -a'
+control stagememory 400
+control stagecpu 30
+if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
+    getent passwd lp >/dev/null; then
+	control user nobody
+	control smtpduser daemon
+	control scanuser man
+	control deliveryuser lp
+	chown lp "$md"
+	gport=$(free_port)
+	control listen "127.0.0.1:$gport"
+	ok 'separate uids: the supervisor starts' start_gw
+	like_file '... the log names each' "$tmp/gw.log" \
+		'running as nobody \(uid 65534\); door daemon, stages man, delivery lp'
+	sleep 0.5
+	is '... smtpd-accept runs as the door'"'"'s uid (daemon)' \
+		"$(ps -o uid=,comm= --ppid $gw | awk '$2 == "smtpd-accept" { print $1 }' | sort -u)" 1
+	is '... the resident stages as the scanners'"'"' (man)' \
+		"$(ps -o uid=,comm= --ppid $gw | awk '$2 ~ /header-strip|spoof-check/ { print $1 }' | sort -u)" 6
+	is '... the supervisor as the queue owner' "$(ps -o uid= -p $gw | tr -d ' ')" 65534
+	is '... keeping only CAP_KILL, CAP_SETGID and CAP_SETUID' \
+		"$(awk '$1 == "CapEff:" { print $2 }' /proc/$gw/status)" 00000000000000e0
+	is '... in its bounding set too' \
+		"$(awk '$1 == "CapBnd:" { print $2 }' /proc/$gw/status)" 00000000000000e0
+	is '... incoming/ is the door'"'"'s through the group' "$(who "$Q/incoming/new")" '65534:65534 770'
+	is '... outgoing/ the owner'"'"'s alone' "$(who "$Q/outgoing/new")" '65534:65534 700'
+	send "$gport" bob@ourco.test sandboxed
+	ok 'a message passes the chain and is delivered' wait_for 15 "$md/bob/new/*"
+	m=$(ls "$md"/bob/new/* 2>/dev/null | head -1)
+	is '... by relay-out under the delivery uid (lp)' "$(stat -c %u "$m" 2>/dev/null)" 7
+	like_file '... a stage ran under the scanners'"'"' uid' "$m" '^X-Probe-Uid: 6$'
+	like_file '... which cannot read the queue' "$m" '^X-Probe-Queue: denied$'
+	like_file '... and has no capability' "$m" '^X-Probe-Caps: 0{32}$'
+	like_file '... under control/stagememory and stagecpu' "$m" '^X-Probe-Limits: 409600 30$'
+	like_file '... socket(AF_INET) in a stage fails with EACCES' "$m" '^X-Net: denied \(Permission denied\)$'
+	like_file '... and the stage'"'"'s log line says so' "$tmp/gw.log" 'net.py: socket\(AF_INET\) denied'
+	like_file '... the whole chain ran' "$m" '^Authentication-Results: gw.ourco.test'
+	kill $gw; wait $gw 2>/dev/null
+	gw=
+else
+	echo "# users daemon, man or lp missing: separate uids skipped"
+fi
+
 done_testing

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
+#include <linux/securebits.h>
 #include <seccomp.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -119,7 +120,17 @@ sandbox_drop_root(uid_t u, gid_t g, int keep)
 	uint64_t m = (1ULL << CAP_SETUID) | (1ULL << CAP_SETGID) |
 	    (1ULL << CAP_KILL);
 
-	if (keep && prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1)
+	int c;
+
+	/* CAP_SETUID can always become root again: what that root could
+	 * then gain is bounded here, while we still may (no capability
+	 * outside the three, and none from exec as uid 0) */
+	for (c = 0; keep && c < 64; c++)
+		if (!(m >> c & 1) && prctl(PR_CAPBSET_DROP, c, 0, 0, 0) == -1 &&
+		    errno != EINVAL)
+			return -1;
+	if (keep && (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED,
+	    0, 0, 0) == -1 || prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) == -1))
 		return -1;
 	if (setgroups(0, NULL) == -1 || setresgid(g, g, g) == -1 ||
 	    setresuid(u, u, u) == -1)
@@ -128,7 +139,7 @@ sandbox_drop_root(uid_t u, gid_t g, int keep)
 		return -1;
 	if (!keep && caps_set(0) == -1)
 		return -1;
-	if (setuid(0) == 0) {
+	if (!keep && setuid(0) == 0) {
 		errno = EPERM;
 		return -1;
 	}
