@@ -4,7 +4,8 @@
 # refused, and neither target changes owner or mode), the uids of qmail's
 # manner (door, stages and delivery each under their own, from control
 # files), and each stage's sandbox (no socket but AF_UNIX, its limits).
-# The root parts are skipped when the suite runs as an ordinary user.
+# The same gateway started as an ordinary user works fully.  The root
+# parts are skipped when the suite runs as an ordinary user.
 . "$(dirname "$0")/lib.sh"
 
 py=/usr/bin/python3
@@ -17,6 +18,59 @@ control listen 127.0.0.1:0
 who() { stat -c '%u:%g %a' "$1"; }
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 like_file() { if grep -Eq -- "$3" "$2"; then _result 1 "$1"; else _result 0 "$1" "$(cat "$2")"; fi; }
+
+send() {	# send PORT RCPT SUBJECT
+	$py - "$@" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
+s.sendmail('alice@outside.test', [sys.argv[2]], 'From: alice@outside.test\r\nSubject: %s\r\n\r\nbody\r\n' % sys.argv[3])
+s.quit()
+PY
+}
+wait_for() {	# wait_for SECONDS GLOB
+	for i in $(seq $(($1 * 10))); do
+		ls $2 >/dev/null 2>&1 && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# --- an ordinary user on a fresh queue ------------------------------------
+# As root, the gateway runs as nobody from its start (setpriv); as an
+# ordinary user, as that user.  It creates the whole queue itself, passes
+# mail to a maildir, and a temporary failure is scheduled with backoff.
+GW_AS=65534
+md=$tmp/md0
+mkdir "$md"
+[ "$(id -u)" = 0 ] && chown 65534 "$md"
+Q=$tmp/q0
+dead=$(free_port)
+gport=$(free_port)
+control listen "127.0.0.1:$gport"
+control me gw.ourco.test
+control localdomains ourco.test down.ourco.test
+control routes "down.ourco.test smtp:[127.0.0.1]:$dead" "ourco.test maildir:$md/%u"
+ok 'as an ordinary user: the supervisor starts on a fresh queue' start_gw
+for s in incoming outgoing quarantine; do
+	for d in tmp new cur env sched; do
+		[ -d "$Q/$s/$d" ] || echo "$s/$d" >>"$tmp/missing"
+	done
+done
+is '... every stage has tmp, new, cur, env and sched' "$(cat "$tmp/missing" 2>/dev/null)" ''
+send "$gport" bob@ourco.test plain
+ok '... a message reaches the maildir' wait_for 15 "$md/bob/new/*"
+send "$gport" carol@down.ourco.test deferred
+ok '... a temporary failure gets a schedule in outgoing/sched' wait_for 15 "$Q/outgoing/sched/*"
+sleep 2
+is '... tried once, then it waits (retrymin, 300 s)' \
+	"$(grep -c 'delivery=deferred' "$tmp/gw.log")" 1
+is '... still queued' "$(ls "$Q/outgoing/new" | wc -l)" 1
+is '... no bounce yet' "$(ls "$md/alice/new" 2>/dev/null | wc -l)" 0
+kill $gw; wait $gw 2>/dev/null
+gw=
+GW_AS=
+rm -f "$PORTCULLIS_CONTROL/routes"
+control listen 127.0.0.1:0
 
 if [ "$(id -u)" != 0 ]; then
 	echo "# not root: the root start cases are skipped"
@@ -93,21 +147,6 @@ sys.stderr.write('net.py: socket(AF_INET) %s\n' % r)
 sys.stdout.buffer.write(b'X-Net: ' + r.encode() + b'\n' + sys.stdin.buffer.read())
 EOF
 chmod 755 "$tmp/probe.sh" "$tmp/net.py"
-send() {	# send PORT RCPT SUBJECT
-	$py - "$@" <<'PY'
-import smtplib, sys
-s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
-s.sendmail('alice@outside.test', [sys.argv[2]], 'From: alice@outside.test\r\nSubject: %s\r\n\r\nbody\r\n' % sys.argv[3])
-s.quit()
-PY
-}
-wait_for() {	# wait_for SECONDS GLOB
-	for i in $(seq $(($1 * 10))); do
-		ls $2 >/dev/null 2>&1 && return 0
-		sleep 0.1
-	done
-	return 1
-}
 md=$tmp/md
 mkdir "$md"
 Q=$tmp/q2
