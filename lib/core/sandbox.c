@@ -207,7 +207,9 @@ sandbox_no_exec(void)
 		errno = ENOMEM;
 		return -1;
 	}
-	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(execve), 0) == 0 &&
+	/* every thread (libunbound's resolver is one) */
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1) == 0 &&
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(execve), 0) == 0 &&
 	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), SCMP_SYS(execveat), 0) == 0 &&
 	    seccomp_load(ctx) == 0)
 		rc = 0;
