@@ -6,6 +6,7 @@
  * stageworkers 0, is forked and executed per message as before.
  * In the supervisor's process; a resident runs as a stage (sandbox.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -61,9 +62,13 @@ super_pool_socket(const char *line)
 void
 super_stage_gone(const struct super_child *c, int w)
 {
-	struct pool *p = &pools[c->pool];
+	struct pool *p;
 	time_t now = time(NULL);
 	long delay;
+
+	if (c->pool >= npools)
+		return;   /* of the chains before a reload */
+	p = &pools[c->pool];
 
 	if ((WIFEXITED(w) && WEXITSTATUS(w) == 0) || (WIFSIGNALED(w) &&
 	    (WTERMSIG(w) == SIGKILL || WTERMSIG(w) == SIGTERM))) {
@@ -209,4 +214,29 @@ super_stages_stop(void)
 	for (i = 0; i < super_nkids; i++)
 		if (super_kids[i].kind == SUPER_STAGE)
 			kill(super_kids[i].pid, SIGTERM);
+}
+
+/* After a reload changed the chains or the stages' limits: the residents
+ * finish the jobs they have and leave (a message whose resident left
+ * has its chain run again by fork and exec), and the pools start afresh
+ * from the new chains. */
+void
+super_pools_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < super_nkids; i++)
+		if (super_kids[i].kind == SUPER_STAGE) {
+			kill(super_kids[i].pid, SIGTERM);
+			super_kids[i].pool = SIZE_MAX;
+		}
+	for (i = 0; i < npools; i++) {
+		close(pools[i].sock[0]);
+		close(pools[i].sock[1]);
+		spawn_argv_free(&pools[i].av);
+	}
+	free(pools);
+	pools = NULL;
+	npools = 0;
+	super_pools_init();
 }

@@ -77,6 +77,7 @@ int    super_pool_socket(const char *line);
 void   super_pool_close_jobs(void);
 void   super_stage_gone(const struct super_child *, int status);
 void   super_stages_stop(void);
+void   super_pools_reset(void);
 
 /* smtpd.c: the listeners and the pool of smtpd-accept workers */
 int    super_listen_all(void);
