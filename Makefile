@@ -177,6 +177,8 @@ install: all
 	install -m 644 $(wildcard share/man/*.5) $(DESTDIR)$(MANDIR)/man5
 	install -d $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(wildcard share/man/*.7) $(DESTDIR)$(MANDIR)/man7
+	@# the uids of portcullis(7), PRIVILEGES: on a real install by root only
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then sh share/devel/users.sh; fi
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
