@@ -126,16 +126,27 @@ kill $gw; wait $gw 2>/dev/null
 
 # --- the uids of qmail's manner and each stage's sandbox, as root ----------
 # A probe stage shows its uid, its limits and whether it can read the
-# queue; a python stage tries a TCP socket.
-cat >"$tmp/probe.sh" <<'EOF'
-#!/bin/sh
+# queue, and hangs the first time it sees slowonce@ (to be killed at
+# timeoutstage); a python stage tries a TCP socket.
+Q=$tmp/q2
+mkdir "$tmp/flags"
+chmod 777 "$tmp/flags"
+{
+	echo '#!/bin/sh'
+	echo "q=$Q flags=$tmp/flags"
+	cat <<'EOF'
+case $RECIPIENT in
+*slowonce@*) [ -e "$flags/slow" ] || { : >"$flags/slow"; exec sleep 30; } ;;
+esac
 printf 'X-Probe-Uid: %s\n' "$(id -u)"
 printf 'X-Probe-Limits: %s %s\n' "$(ulimit -v)" "$(ulimit -t)"
-if ls "$PROBE_Q/incoming/new" >/dev/null 2>&1; then q=readable; else q=denied; fi
-printf 'X-Probe-Queue: %s\n' "$q"
+if ls "$q/incoming/new" >/dev/null 2>&1; then r=readable
+elif [ -d "$q/incoming" ]; then r=unsure; else r=denied; fi
+printf 'X-Probe-Queue: %s\n' "$r"
 printf 'X-Probe-Caps: %s\n' "$(awk '$1 == "CapEff:" || $1 == "CapPrm:" { printf "%s", $2 }' /proc/self/status)"
 exec cat
 EOF
+} >"$tmp/probe.sh"
 cat >"$tmp/net.py" <<'EOF'
 import socket, sys
 try:
@@ -149,15 +160,18 @@ EOF
 chmod 755 "$tmp/probe.sh" "$tmp/net.py"
 md=$tmp/md
 mkdir "$md"
-Q=$tmp/q2
-PROBE_Q=$Q
-export PROBE_Q
 control me gw.ourco.test
 control localdomains ourco.test
 control routes "ourco.test maildir:$md/%u"
 control chain.in 'header-strip --direction in' "sh $tmp/probe.sh" "$py $tmp/net.py" 'spoof-check -a'
 control stagememory 400
 control stagecpu 30
+control timeoutstage 2
+control retrymin 1
+control retrymax 1
+# under ASan no RLIMIT_AS is set (its shadow takes terabytes)
+vlimit=409600
+ldd "$BIN/portcullis" 2>/dev/null | grep -q libasan && vlimit=unlimited
 if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
     getent passwd lp >/dev/null; then
 	control user nobody
@@ -189,10 +203,16 @@ if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
 	like_file '... a stage ran under the scanners'"'"' uid' "$m" '^X-Probe-Uid: 6$'
 	like_file '... which cannot read the queue' "$m" '^X-Probe-Queue: denied$'
 	like_file '... and has no capability' "$m" '^X-Probe-Caps: 0{32}$'
-	like_file '... under control/stagememory and stagecpu' "$m" '^X-Probe-Limits: 409600 30$'
+	like_file '... under control/stagememory and stagecpu' "$m" "^X-Probe-Limits: $vlimit 30\$"
 	like_file '... socket(AF_INET) in a stage fails with EACCES' "$m" '^X-Net: denied \(Permission denied\)$'
 	like_file '... and the stage'"'"'s log line says so' "$tmp/gw.log" 'net.py: socket\(AF_INET\) denied'
 	like_file '... the whole chain ran' "$m" '^Authentication-Results: gw.ourco.test'
+	send "$gport" slowonce@ourco.test slow
+	ok 'a stage of another uid past timeoutstage is killed (CAP_KILL)' \
+		wait_for 20 "$md/slowonce/new/*"
+	ok '... it did hang' test -e "$tmp/flags/slow"
+	like_file '... and was counted as 111' "$tmp/gw.log" 'stage 2 \(sh\) timed out'
+	is '... no sleep of it is left' "$(ps -o args= -u man | grep -c '^sleep 30')" 0
 	kill $gw; wait $gw 2>/dev/null
 	gw=
 else

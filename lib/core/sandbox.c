@@ -220,13 +220,19 @@ sandbox_no_exec(void)
 }
 
 /* A tool, after it started: under the supervisor (PORTCULLIS_SANDBOX=1)
- * it gives up exec; run by hand it changes nothing. */
+ * it gives up exec, and becomes undumpable so that another stage under
+ * the same uid cannot reach its memory through /proc (the stage filter
+ * stops ptrace itself); run by hand it changes nothing. */
 int
 sandbox_tool(void)
 {
 	const char *s = getenv("PORTCULLIS_SANDBOX");
 
-	return s && strcmp(s, "1") == 0 ? sandbox_no_exec() : 0;
+	if (s == NULL || strcmp(s, "1") != 0)
+		return 0;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) == -1)
+		return -1;
+	return sandbox_no_exec();
 }
 
 static int
