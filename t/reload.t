@@ -81,8 +81,17 @@ wait_for 5 "$tmp/held"
 gport2=$(free_port)
 control listen "127.0.0.1:$gport" "127.0.0.1:$gport2"
 control chain.in 'header-strip --direction in' "sh $tmp/tag.sh"
+residents() { ps -o pid=,comm= --ppid $gw | awk '$2 == "header-strip" { print $1 }' | sort | tr '\n' ' '; }
+r1=$(residents)
 ok 'SIGHUP: reloaded' hup 'reloaded:'
 like_file '... the log says the residents restart' "$tmp/gw.log" 'reloaded: 2 listeners, chains of 2 and 4 stages; resident stages restart'
+for i in $(seq 50); do
+	r2=$(residents)
+	[ -n "$r2" ] && [ "$r2" != "$r1" ] && ! printf '%s' "$r2" | grep -qw "$(echo $r1 | cut -d' ' -f1)" && break
+	sleep 0.1
+done
+ok '... the old residents left and fresh ones run' \
+	test -n "$r1" -a -n "$r2" -a "$r1" != "$r2"
 rm -f "$tmp/held"
 wait $held
 is '... a session open across the reload finishes' "$?" 0
@@ -113,6 +122,13 @@ ok '... the listeners in force stay' wait_for 15 "$md/four/new/*"
 like_file '... and so does the chain in force' "$(ls "$md"/four/new/* | head -1)" '^X-Reload: tagged'
 kill -0 $gw 2>/dev/null
 is '... the supervisor runs on' "$?" 0
+control listen "127.0.0.1:$gport" "127.0.0.1:$gport2"
+control chain.in 'header-strip --direction in' "sh $tmp/tag.sh"
+control maxconnections 50
+r1=$(residents)
+ok 'a reload of limits only' hup 'reloaded:'
+is '... leaves the residents alone' "$(grep 'reloaded:' "$tmp/gw.log" | tail -1 | grep -c restart)" 0
+is '... the same processes' "$(residents)" "$r1"
 kill $gw; wait $gw 2>/dev/null
 gw=
 done_testing
