@@ -171,6 +171,8 @@ sandbox_stage_filter(int network)
 		SCMP_SYS(io_uring_enter), SCMP_SYS(io_uring_register),
 		SCMP_SYS(acct), SCMP_SYS(quotactl), SCMP_SYS(syslog),
 	};
+	/* argument 0 (the family) other than AF_UNIX */
+	const struct scmp_arg_cmp unix_only = { 0, SCMP_CMP_NE, AF_UNIX, 0 };
 	scmp_filter_ctx ctx;
 	size_t i;
 	int rc = -1;
@@ -183,7 +185,7 @@ sandbox_stage_filter(int network)
 		if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM), deny[i], 0) < 0)
 			goto out;
 	if (!network && seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES),
-	    SCMP_SYS(socket), 1, SCMP_A0(SCMP_CMP_NE, AF_UNIX)) < 0)
+	    SCMP_SYS(socket), 1, unix_only) < 0)
 		goto out;
 	if (seccomp_load(ctx) < 0)
 		goto out;
