@@ -11,7 +11,8 @@
 py=/usr/bin/python3
 chmod 755 "$tmp" "$PORTCULLIS_CONTROL"
 gw=
-trap 'kill $gw 2>/dev/null; rm -rf "$tmp"' EXIT
+mutepid=
+trap 'kill $gw $mutepid 2>/dev/null; rm -rf "$tmp"' EXIT
 control listen 127.0.0.1:0
 
 # mode and owner of a path as "uid:gid mode"
@@ -161,8 +162,18 @@ chmod 755 "$tmp/probe.sh" "$tmp/net.py"
 md=$tmp/md
 mkdir "$md"
 control me gw.ourco.test
-control localdomains ourco.test
-control routes "ourco.test maildir:$md/%u"
+control localdomains ourco.test mute.ourco.test
+# a next hop that takes a connection and stays silent, so that the
+# delivery worker can be looked at while relay-out waits
+mute=$(free_port)
+$py -c 'import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1]))); s.listen(5)
+held = []
+while True:
+    held.append(s.accept())' "$mute" &
+mutepid=$!
+control routes "mute.ourco.test smtp:[127.0.0.1]:$mute" "ourco.test maildir:$md/%u"
 control chain.in 'header-strip --direction in' "sh $tmp/probe.sh" "$py $tmp/net.py" 'spoof-check -a'
 control stagememory 400
 control stagecpu 30
@@ -213,6 +224,17 @@ if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
 	ok '... it did hang' test -e "$tmp/flags/slow"
 	like_file '... and was counted as 111' "$tmp/gw.log" 'stage 2 \(sh\) timed out'
 	is '... no sleep of it is left' "$(ps -o args= -u man | grep -c '^sleep 30')" 0
+	send "$gport" x@mute.ourco.test mute
+	for i in $(seq 300); do
+		rp=$(ps -o pid=,comm= --ppid "$(ps -o pid= --ppid $gw | tr '\n' ',' | sed 's/,$//')" 2>/dev/null |
+			awk '$2 == "relay-out" { print $1; exit }')
+		[ -n "$rp" ] && break
+		sleep 0.1
+	done
+	dw=$(ps -o ppid= -p "${rp:-0}" 2>/dev/null | tr -d ' ')
+	is '... relay-out runs as the delivery uid' "$(ps -o uid= -p "${rp:-0}" | tr -d ' ')" 7
+	is '... its worker keeps only CAP_KILL once relay-out started' \
+		"$(awk '$1 == "CapEff:" { print $2 }' /proc/${dw:-0}/status 2>/dev/null)" 0000000000000020
 	kill $gw; wait $gw 2>/dev/null
 	gw=
 else

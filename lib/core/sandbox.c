@@ -147,6 +147,17 @@ sandbox_drop_root(uid_t u, gid_t g, int keep)
 	return 0;
 }
 
+/* In a worker that has started the one child it will start (the
+ * delivery worker, relay-out): what it reads back next comes from a
+ * process that talked to strangers, so of the supervisor's capabilities
+ * it keeps only CAP_KILL, to stop that child at its time limit.  A later
+ * start under another uid in this process fails, loudly. */
+int
+sandbox_spawned(void)
+{
+	return sandbox_cf.setuid ? caps_set(1ULL << CAP_KILL) : 0;
+}
+
 /* A stage's filter: socket() of any family but AF_UNIX fails with
  * EACCES unless network, and the calls no parser needs (another
  * process's memory, the kernel's modules, mounts, namespaces, keys, BPF,

@@ -35,6 +35,7 @@ void sandbox_set_user(enum sandbox_role, uid_t, gid_t);
 enum sandbox_role sandbox_role_of(const char *prog);
 int  sandbox_drop_root(uid_t, gid_t, int keep);
 int  sandbox_child(const char *prog);
+int  sandbox_spawned(void);
 int  sandbox_stage_filter(int network);
 int  sandbox_no_exec(void);
 int  sandbox_tool(void);

@@ -15,6 +15,7 @@
 #include "dsn.h"
 #include "io.h"
 #include "log.h"
+#include "sandbox.h"
 #include "qenv.h"
 #include "queue.h"
 #include "spawn.h"
@@ -41,6 +42,7 @@ relay(const char *mp, const struct envelope *e, unsigned flags, struct buf *out)
 	}
 	alarm((unsigned)super_cf.deliverytimeout);
 	pid = spawn_child(argv, in, p[1]);
+	(void)sandbox_spawned();   /* keep only CAP_KILL (portcullis(7)) */
 	close(in);
 	close(p[1]);
 	while ((r = io_read_some(p[0], chunk, sizeof chunk)) > 0)
