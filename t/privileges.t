@@ -117,6 +117,15 @@ run timeout 10 portcullis -C "$PORTCULLIS_CONTROL" -Q "$tmp/qlink"
 is_exit 'a queue directory that is itself a link: refused' 111
 is '... its target unchanged' "$(who "$tmp/rootdir")" '0:0 700'
 
+# a folder above the queue that the mail user owns: it could swap the
+# queue for a link between our check and our use
+mkdir "$tmp/ud"
+chown 65534 "$tmp/ud"
+run timeout 10 portcullis -C "$PORTCULLIS_CONTROL" -Q "$tmp/ud/q"
+is_exit 'a queue below a folder of another user: refused' 111
+err_like '... the log names that folder' "refusing the queue: $tmp/ud, above it, can be changed"
+ok '... and nothing was made in it' test ! -e "$tmp/ud/q"
+
 gport=$(free_port)
 control listen "127.0.0.1:$gport"
 ok 'without the links it starts' start_gw

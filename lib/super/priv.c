@@ -6,11 +6,13 @@
  * root on a queue directory that unprivileged users may have written:
  * it never opens a path through a link, never changes a file it did not
  * open itself (fchown and fchmod on the descriptor), and refuses a queue
- * whose folders are links or belong to someone else. */
+ * whose folders are links or belong to someone else, or that lies below a
+ * folder someone other than root could change. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -104,6 +106,90 @@ own_dir(int at, const char *path, const char *name, uid_t u, gid_t g,
 	return fd;
 }
 
+/* Whether a folder above the queue is safe: root's, and writable by no
+ * one else unless sticky (as /tmp, where no one can move root's
+ * entries).  Else no one but root could put another folder in the
+ * queue's place; logged. */
+static int
+safe_above(int fd, const char *path)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == -1) {
+		log_fatal(errno, "unable to check %s", path);
+		return -1;
+	}
+	if (st.st_uid != 0 || ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))) {
+		log_fatal(0, "refusing the queue: %s, above it, can be changed by "
+		    "a user other than root", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* The folder that holds the queue directory, opened from / one folder at
+ * a time without following a link, each one checked (safe_above); links
+ * in the path the administrator gave are resolved first and what they
+ * lead to is checked.  Its descriptor, the queue's own name in base; or
+ * -1, logged. */
+static int
+open_above(const char *qdir, char *base, size_t n)
+{
+	char b[PATH_MAX], real[PATH_MAX], sofar[PATH_MAX] = "";
+	char *slash, *p, *next;
+	size_t len;
+	int fd, nfd;
+
+	if ((size_t)snprintf(b, sizeof b, "%s", qdir) >= sizeof b) {
+		log_fatal(ENAMETOOLONG, "unable to use %s", qdir);
+		return -1;
+	}
+	for (len = strlen(b); len > 1 && b[len - 1] == '/'; )
+		b[--len] = '\0';
+	slash = strrchr(b, '/');
+	if ((size_t)snprintf(base, n, "%s", slash ? slash + 1 : b) >= n ||
+	    *base == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0) {
+		log_fatal(0, "refusing the queue %s: not a folder's name", qdir);
+		return -1;
+	}
+	if (slash == b)
+		b[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		snprintf(b, sizeof b, ".");
+	if (realpath(b, real) == NULL) {
+		log_fatal(errno, "unable to find %s", b);
+		return -1;
+	}
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1 ||
+	    safe_above(fd, "/") == -1) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	for (p = real + 1; *p; p = next) {
+		if ((next = strchr(p, '/')) != NULL)
+			*next++ = '\0';
+		else
+			next = p + strlen(p);
+		len = strlen(sofar);
+		snprintf(sofar + len, sizeof sofar - len, "/%s", p);
+		nfd = openat(fd, p, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+		close(fd);
+		if (nfd == -1) {
+			log_fatal(errno, "refusing the queue: unable to open %s", sofar);
+			return -1;
+		}
+		fd = nfd;
+		if (safe_above(fd, sofar) == -1) {
+			close(fd);
+			return -1;
+		}
+	}
+	return fd;
+}
+
 /* The stage's folders, mode m for the door's (tmp, new, env of
  * incoming), 0700 for the others. */
 static int
@@ -146,7 +232,8 @@ super_drop_root(void)
 	uid_t u;
 	gid_t g;
 	size_t i;
-	int qfd, apart = 0, rc;
+	char base[NAME_MAX + 1];
+	int afd, qfd, apart = 0, rc;
 	mode_t top;
 
 	if (getuid() != 0 && geteuid() != 0) {
@@ -170,7 +257,11 @@ super_drop_root(void)
 			    "write incoming/", w[i].file, w[i].name);
 	}
 	top = w[1].uid != u ? 0710 : 0700;
-	if ((qfd = own_dir(AT_FDCWD, super_cf.qdir, super_cf.qdir, u, g, top)) == -1)
+	if ((afd = open_above(super_cf.qdir, base, sizeof base)) == -1)
+		return -1;
+	qfd = own_dir(afd, super_cf.qdir, base, u, g, top);
+	close(afd);
+	if (qfd == -1)
 		return -1;
 	rc = own_stage(qfd, "incoming", u, g, top, w[1].uid != u ? 0770 : 0700) == -1 ||
 	    own_stage(qfd, "outgoing", u, g, 0700, 0700) == -1 ||
