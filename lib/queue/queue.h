@@ -53,6 +53,7 @@ int    queue_path(char *out, size_t n, const char *dir, const char *stage,
 	const char *sub, const char *id);
 int    queue_sync_dir(const char *dir, const char *stage, const char *sub);
 int    queue_mkstage(const char *dir, const char *stage);
+extern const char *const queue_sub[];   /* a stage's folders, NULL-ended */
 void   queue_remove(const char *dir, const char *stage, const char *id);
 int    queue_lock(const char *msgpath);
 int    queue_held(const char *dir, const char *stage, const char *id);

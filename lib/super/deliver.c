@@ -17,6 +17,7 @@
 #include "dsn.h"
 #include "io.h"
 #include "log.h"
+#include "sandbox.h"
 #include "qenv.h"
 #include "queue.h"
 #include "spawn.h"
@@ -52,6 +53,11 @@ relay_start(int in, int out)
 	signal(SIGCHLD, SIG_DFL);
 	if (dup2(in, 0) == -1 || dup2(out, 1) == -1)
 		_exit(111);
+	/* the delivery user, no capabilities (portcullis(7), PRIVILEGES) */
+	if (sandbox_child(argv[0]) == -1) {
+		log_warn(errno, "unable to sandbox %s", argv[0]);
+		_exit(111);
+	}
 	execvp(argv[0], argv);
 	_exit(111);   /* not found or not executable: a broken install */
 }
@@ -98,6 +104,7 @@ relay(const char *mp, const struct envelope *e, unsigned flags, struct buf *out)
 		return -1;
 	}
 	pid = relay_start(in, p[1]);
+	(void)sandbox_spawned();   /* keep only CAP_KILL (portcullis(7)) */
 	close(in);
 	close(p[1]);
 	if (pid == -1) {

@@ -86,12 +86,14 @@ void   super_pool_close_jobs(void);
 void   super_stage_gone(const struct super_child *, int status);
 void   super_stages_stop(void);
 void   super_pool_export(void);
+void   super_pools_reset(void);
 
 /* smtpd.c: the listeners and the pool of smtpd-accept workers */
 int    super_listen_all(void);
 void   super_tend_pool(void);
 void   super_from_worker(int fd);
 void   super_accept_one(int l);
+void   super_smtpd_retire(void);
 
 /* priv.c: what the root part does before it gives root up */
 int    super_drop_root(void);
