@@ -247,6 +247,9 @@ super_pool_export(void)
 	else
 		unsetenv("PORTCULLIS_SERVE");
 	free(v);
+	/* with stages under a uid of their own, the door forks none under
+	 * its uid: a stage without a resident is judged after the queue */
+	setenv("PORTCULLIS_DOORFORK", sandbox_cf.setuid ? "0" : "1", 1);
 }
 
 /* After a reload changed the chains or the stages' limits: the residents
