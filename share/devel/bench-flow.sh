@@ -34,7 +34,9 @@
 # BENCH_FLOW_CONN_MSGS messages a row and twice the clients), for
 # portcullis and Postfix with rspamd; the ratios portcullis / Postfix with
 # rspamd; and the supervisor's resident memory through a longer burst
-# (BENCH_FLOW_RSS_MSGS, 10000), which must stay flat.  BENCH_FLOW_VERBOSE
+# (BENCH_FLOW_RSS_MSGS, 10000), which must stay flat.  Each system first
+# gets BENCH_FLOW_WARM messages (40), not counted: its processes started,
+# its rules loaded, as in a gateway that has been up for a while.  BENCH_FLOW_VERBOSE
 # prints each row's raw line on stderr as it ends.  Without rspamd
 # (deps.sh bench installs it) the Postfix-with-rspamd rows are left out.
 set -u
@@ -47,6 +49,7 @@ sizes=${BENCH_FLOW_SIZES:-1024:100 102400:50 1048576:20 20971520:4}
 sizeconc=${BENCH_FLOW_SIZE_CONC:-4}
 conns=${BENCH_FLOW_CONNS:-1 50 200 500}
 connmsgs=${BENCH_FLOW_CONN_MSGS:-200}
+warm=${BENCH_FLOW_WARM:-40}
 corpus=${CORPUS:-$top/../shared/corpus}
 py=/usr/bin/python3
 flowpy=$top/share/devel/bench-flow.py
@@ -140,6 +143,9 @@ gwflow() {	# gwflow KEY MSGS CONC SOURCE-ARGS...
 }
 rss() { awk '/^VmRSS/ { print $2 }' "/proc/$gw/status"; }
 hwm() { awk '/^VmHWM/ { print $2 }' "/proc/$gw/status"; }
+# a warm-up, not counted, as for every system: the first messages pay for
+# starting processes and loading rules
+gwflow warm "$warm" 4 --list "$work/list"
 rss0=$(rss)
 for c in $concs; do
 	gwflow "gw.main.$c" "$msgs" "$c" --list "$work/list" --shuffle
@@ -199,6 +205,7 @@ pfflow() {	# pfflow KEY MSGS CONC SOURCE-ARGS...
 		--done "$pw/pfmail/bench/new" "$@"
 }
 pfstart "$work/p1" || { echo "bench-flow: fatal: postfix did not start" >&2; exit 111; }
+pfflow warm "$warm" 4 --list "$work/list"
 for c in $concs; do
 	pfflow "pf.main.$c" "$msgs" "$c" --list "$work/list" --shuffle
 done
@@ -216,6 +223,7 @@ else
 	if pfstart "$work/p2" "smtpd_milters = inet:127.0.0.1:$mport" 'milter_protocol = 6' \
 	    'milter_default_action = accept'; then
 		withrspamd=1
+		pfflow warm "$warm" 4 --list "$work/list"
 		for c in $concs; do
 			pfflow "pr.main.$c" "$msgs" "$c" --list "$work/list" --shuffle
 		done
