@@ -298,6 +298,8 @@ message handled (the system's processes, the kernel's threads and interrupts);
 own ms: the system's own processes only; raw ms: the machine's busy time less
 the load generator's; p50/p99: reply latency around the DATA command)
 EOT
+[ "$withrspamd" = 1 ] &&
+	echo "(Postfix+rspamd: mail delivered through it carries rspamd's X-Spamd-Result)"
 
 # ratio ROW-A ROW-B: "rate x, CPU x" of A over B
 ratio() {
