@@ -72,7 +72,9 @@ dnsmasq --port="$dport" --listen-address=127.0.0.1 --bind-interfaces \
 	--ptr-record=40.2.0.192.in-addr.arpa,host.evil.test \
 	2>"$tmp/dnsmasq.log" &
 pids="$pids $!"
-sleep 0.5
+# both servers answer before the first test, however loaded the machine
+dns_up "$rport" 2.0.0.127.bl.test || echo "# rbldnsd did not answer: $(cat "$tmp/rbldnsd.log")"
+dns_up "$dport" mail.good.test || echo "# dnsmasq did not answer: $(cat "$tmp/dnsmasq.log")"
 
 control resolvers "127.0.0.1@$dport"
 control me gw.ourco.test

@@ -39,6 +39,7 @@ dnsmasq --port="$dport" --listen-address=127.0.0.1 --bind-interfaces \
 	--address=/mx.remote.test/127.0.0.3 2>"$tmp/dnsmasq.log" &
 pids="$pids $!"
 for i in $(seq 50); do [ -s "$tmp/sinkport" ] && break; sleep 0.1; done
+dns_up "$dport" mx.remote.test || echo "# dnsmasq did not answer"
 
 # The internal server: Postfix on a free loopback port, taking mail for
 # internal.ourco.test into the maildir $tmp/pfmail/box with its virtual

@@ -103,6 +103,30 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM if sys.argv[1:] == ["udp"] e
 s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$@"
 }
 
+# A DNS server started in the background answers: dns_up PORT NAME
+# returns 0 once a query for NAME on 127.0.0.1:PORT gets any answer,
+# 1 after 10 s (a fixed sleep is too short on a loaded machine).
+dns_up() {	# dns_up PORT NAME: 0 once a query there is answered, within 10 s
+	/usr/bin/python3 - "$@" <<'PY'
+import socket, struct, sys, time
+port, name = int(sys.argv[1]), sys.argv[2]
+q = struct.pack('>HHHHHH', 0x1234, 0x0100, 1, 0, 0, 0)
+q += b''.join(bytes([len(l)]) + l.encode() for l in name.split('.')) + b'\0'
+q += struct.pack('>HH', 1, 1)
+end = time.time() + 10
+while time.time() < end:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(0.2)
+    try:
+        s.sendto(q, ('127.0.0.1', port))
+        if s.recv(512)[:2] == b'\x12\x34':
+            sys.exit(0)
+    except OSError:
+        time.sleep(0.1)
+sys.exit(1)
+PY
+}
+
 # The supervisor on $PORTCULLIS_CONTROL and queue $Q, logging to
 # $tmp/gw.log, in the background ($gw: its pid); returns once it answers
 # on 127.0.0.1:$gport, 1 when it does not within 5 s.  With GW_AS=UID

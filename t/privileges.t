@@ -236,14 +236,15 @@ if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
 	like_file '... and was counted as 111' "$tmp/gw.log" 'stage 2 \(sh\) timed out'
 	is '... no sleep of it is left' "$(ps -o args= -u man | grep -c '^sleep 30')" 0
 	send "$gport" x@mute.ourco.test mute
-	for i in $(seq 300); do
+	for i in $(seq 900); do
 		rp=$(ps -o pid=,comm= --ppid "$(ps -o pid= --ppid $gw | tr '\n' ',' | sed 's/,$//')" 2>/dev/null |
 			awk '$2 == "relay-out" { print $1; exit }')
 		[ -n "$rp" ] && break
 		sleep 0.1
 	done
-	dw=$(ps -o ppid= -p "${rp:-0}" 2>/dev/null | tr -d ' ')
-	is '... relay-out runs as the delivery uid' "$(ps -o uid= -p "${rp:-0}" | tr -d ' ')" 7
+	[ -n "$rp" ] || echo "# relay-out not seen in 90 s: $(tail -5 "$tmp/gw.log")"
+	dw=$(ps -o ppid= -p "${rp:-1}" 2>/dev/null | tr -d ' ')
+	is '... relay-out runs as the delivery uid' "$(ps -o uid= -p "${rp:-1}" 2>/dev/null | tr -d ' ')" 7
 	is '... its worker keeps only CAP_KILL once relay-out started' \
 		"$(awk '$1 == "CapEff:" { print $2 }' /proc/${dw:-0}/status 2>/dev/null)" 0000000000000020
 	kill $gw; wait $gw 2>/dev/null

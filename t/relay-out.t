@@ -50,7 +50,7 @@ dnsmasq --port="$dport" --listen-address=127.0.0.1 --bind-interfaces \
 	--address=/mxa.eq.test/127.0.0.6 --address=/mxb.eq.test/127.0.0.7 \
 	2>"$tmp/dnsmasq.log" &
 pids="$pids $!"
-sleep 0.3
+dns_up "$dport" mx1.mxdom.test || echo "# dnsmasq did not answer"
 control resolvers "127.0.0.1@$dport"
 control smtpport "$port"
 control timeoutdns 5

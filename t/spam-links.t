@@ -127,7 +127,8 @@ dnsmasq --port="$dport" --listen-address=127.0.0.1 --bind-interfaces \
 	--ptr-record=10.2.0.192.in-addr.arpa,mail.good.test \
 	2>"$tmp/dnsmasq.log" &
 pids="$pids $!"
-sleep 0.5
+dns_up "$rport" badlink.test.uri.test || echo "# rbldnsd did not answer"
+dns_up "$dport" mail.good.test || echo "# dnsmasq did not answer"
 control resolvers "127.0.0.1@$dport"
 control dnsbltimeout 2
 control uribl 'uri.test*2'
