@@ -54,6 +54,7 @@ PKGS_relay-out    = openssl libunbound
 PKGS_dnsbl-check  = libunbound libpsl libidn2
 PKGS_spam-score   = libpcre2-8 lmdb libidn2
 PKGS_portcullis   =
+PKGS_portcullis-queue =
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
