@@ -149,7 +149,8 @@ fuzz-run: fuzz
 
 # The gateway in the foreground on built-in defaults (share/devel/run.sh:
 # queue and maildir in ./run, 127.0.0.1:2525); make demo shows the filters
-# at work on the example messages in share/examples.
+# at work on the example messages in share/examples, then the gateway
+# taking and delivering one message.
 run: all
 	@sh share/devel/run.sh $(abspath $(BIN))
 demo: all
