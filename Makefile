@@ -45,17 +45,19 @@ ALL_LDFLAGS = $(LDHARD) $(SANFLAGS) $(LDFLAGS)
 
 # Tools and what each one links beyond lib/ (pkg-config names).
 TOOLS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
-PKGS_header-strip = libpcre2-8
-PKGS_spoof-check  = libcrypto
-PKGS_smtpd-accept = openssl lmdb
-PKGS_mime-explode =
-PKGS_filetype-check = libmagic libcrypto
+# libseccomp: the stages' filter (lib/core/sandbox.c), set by the
+# supervisor before a stage's exec and by each filter once it started.
+PKGS_header-strip = libpcre2-8 libseccomp
+PKGS_spoof-check  = libcrypto libseccomp
+PKGS_smtpd-accept = openssl lmdb libseccomp
+PKGS_mime-explode = libseccomp
+PKGS_filetype-check = libmagic libcrypto libseccomp
 PKGS_relay-out    = openssl libunbound
-PKGS_dnsbl-check  = libunbound libpsl libidn2
-PKGS_spam-score   = libpcre2-8 lmdb libidn2
-PKGS_portcullis   =
+PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
+PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
+PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =
-ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb
+ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJ)/lib/%.o)
@@ -177,6 +179,8 @@ install: all
 	install -m 644 $(wildcard share/man/*.5) $(DESTDIR)$(MANDIR)/man5
 	install -d $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(wildcard share/man/*.7) $(DESTDIR)$(MANDIR)/man7
+	@# the uids of portcullis(7), PRIVILEGES: on a real install by root only
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then sh share/devel/users.sh; fi
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)

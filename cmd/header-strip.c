@@ -24,6 +24,7 @@
 #include "hdr.h"
 #include "inside.h"
 #include "log.h"
+#include "sandbox.h"
 #include "msg.h"
 #include "re.h"
 #include "serve.h"
@@ -422,6 +423,10 @@ main(int argc, char **argv)
 	if (set_direction(&s, dirarg) == -1 || load_control(&s) == -1 ||
 	    load_rules(&s, lint) == -1)
 		goto out;
+	if (sandbox_tool() == -1) {
+		log_fatal(errno, "unable to give up exec");
+		goto out;
+	}
 	if (lint) {
 		printf("%s: %zu rule%s\n", s.path, s.nrule, s.nrule == 1 ? "" : "s");
 		rc = fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;

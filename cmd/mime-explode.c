@@ -16,6 +16,7 @@
 #include "explode.h"
 #include "io.h"
 #include "log.h"
+#include "sandbox.h"
 #include "msg.h"
 #include "verdict.h"
 
@@ -191,6 +192,10 @@ main(int argc, char **argv)
 		return EXIT_TEMP;
 	}
 	o.dirfd = top;
+	if (sandbox_tool() == -1) {
+		log_fatal(errno, "unable to give up exec");
+		return EXIT_TEMP;
+	}
 	if (optind == argc)
 		rc = one(&o, &lim, 0, NULL);
 	for (i = optind; i < argc; i++) {

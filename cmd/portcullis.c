@@ -15,19 +15,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "ctl.h"
 #include "log.h"
 #include "queue.h"
+#include "sandbox.h"
 #include "super.h"
 #include "verdict.h"
 
 #define DEF_LISTEN "127.0.0.1:2525"
 
 static int sigpipe_fd[2];
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, hup;
+/* a configuration error stops a start, but only refuses a reload */
+static void (*cf_error)(int, const char *, ...) = log_fatal;
 
 static void
 on_signal(int sig)
@@ -36,6 +40,8 @@ on_signal(int sig)
 
 	if (sig == SIGTERM || sig == SIGINT)
 		stop = 1;
+	if (sig == SIGHUP)
+		hup = 1;
 	(void)!write(sigpipe_fd[1], "x", 1);
 	errno = e;
 }
@@ -108,18 +114,18 @@ config(void)
 	for (i = 0; i < sizeof num / sizeof num[0]; i++)
 		if (ctl_ulong(num[i].name, num[i].def, num[i].min, num[i].max,
 		    num[i].v) == -1) {
-			log_fatal(errno, "unable to read control/%s", num[i].name);
+			cf_error(errno, "unable to read control/%s", num[i].name);
 			return -1;
 		}
 	if (ctl_ulong("concurrencyscan", ncpu > 0 ? (unsigned long)ncpu : 2, 0,
 	    10000, &super_cf.scanconc) == -1 ||
 	    ctl_ulong("stageworkers", super_cf.scanconc, 0, 1000, &super_cf.stageworkers) == -1 ||
 	    ctl_me(super_cf.me, sizeof super_cf.me) == -1 ||
-	    ctl_string("user", "nobody", super_cf.user, sizeof super_cf.user) == -1 ||
 	    ctl_lines("listen", &super_cf.listen) == -1 ||
 	    ctl_lines("chain.in", &super_cf.chain_in) == -1 ||
-	    ctl_lines("chain.out", &super_cf.chain_out) == -1) {
-		log_fatal(errno, "unable to read the control files");
+	    ctl_lines("chain.out", &super_cf.chain_out) == -1 ||
+	    sandbox_config(&sandbox_cf) == -1) {
+		cf_error(errno, "unable to read the control files");
 		return -1;
 	}
 	if ((super_cf.chain_in.path[0] == '\0' &&
@@ -151,6 +157,139 @@ set_path(void)
 	setenv("PATH", p, 1);
 }
 
+static int
+same_lines(const struct ctl_list *a, const struct ctl_list *b)
+{
+	size_t i;
+
+	if (a->n != b->n)
+		return 0;
+	for (i = 0; i < a->n; i++)
+		if (strcmp(a->v[i], b->v[i]) != 0)
+			return 0;
+	return 1;
+}
+
+/* The line of control/listen l names, in list o, or o->n. */
+static size_t
+line_in(const struct ctl_list *o, const char *l)
+{
+	size_t j;
+
+	for (j = 0; j < o->n && j < SUPER_MAX_LISTEN; j++)
+		if (strcmp(o->v[j], l) == 0)
+			return j;
+	return o->n;
+}
+
+/* Listeners for a new control/listen (in super_cf) after old: the
+ * socket of a line we listen on already is kept, so that no connection
+ * waiting in its backlog is lost and no second bind of its port fails;
+ * new lines are bound, and only when all of them are, the sockets of
+ * lines gone are closed.  -1 leaves the old listeners as they were. */
+static int
+relisten(const struct ctl_list *old)
+{
+	struct ctl_list now = super_cf.listen, add;
+	char *addv[SUPER_MAX_LISTEN];
+	unsigned addl[SUPER_MAX_LISTEN];
+	int oldfd[SUPER_MAX_LISTEN], fresh[SUPER_MAX_LISTEN], fd[SUPER_MAX_LISTEN];
+	size_t oldn = super_nlfd, nfresh, i, j, k, n = 0;
+	int rc;
+
+	memset(&add, 0, sizeof add);
+	add.v = addv;
+	add.lineno = addl;
+	for (i = 0; i < now.n && add.n < SUPER_MAX_LISTEN; i++)
+		if (line_in(old, now.v[i]) == old->n) {
+			addv[add.n] = now.v[i];
+			addl[add.n++] = now.lineno[i];
+		}
+	memcpy(oldfd, super_lfd, sizeof oldfd);
+	super_cf.listen = add;
+	super_nlfd = 0;
+	rc = super_listen_all();
+	super_cf.listen = now;
+	nfresh = super_nlfd;
+	memcpy(fresh, super_lfd, sizeof fresh);
+	if (rc == -1) {
+		for (i = 0; i < nfresh; i++)
+			close(fresh[i]);
+		memcpy(super_lfd, oldfd, sizeof oldfd);
+		super_nlfd = oldn;
+		return -1;
+	}
+	for (i = k = 0; i < now.n && n < SUPER_MAX_LISTEN; i++)
+		if ((j = line_in(old, now.v[i])) < old->n && j < oldn)
+			fd[n++] = oldfd[j];
+		else if (k < nfresh)
+			fd[n++] = fresh[k++];
+	for (j = 0; j < oldn; j++)
+		if (line_in(&now, old->v[j]) == now.n)
+			close(oldfd[j]);
+	memcpy(super_lfd, fd, sizeof fd);
+	super_nlfd = n;
+	return 0;
+}
+
+static void
+free_lists(struct super_conf *c)
+{
+	ctl_free(&c->listen);
+	ctl_free(&c->chain_in);
+	ctl_free(&c->chain_out);
+}
+
+/* SIGHUP: our own control files again (listen, chains, limits).  A new
+ * configuration that cannot be read or bound is refused and the one in
+ * force stays; sessions, scans and deliveries under way go on either
+ * way.  When the chains or the stages' limits changed, the residents
+ * finish their jobs and leave, and fresh ones start for the new chains.
+ * The uids (control/user and the others) are read at the start only. */
+static void
+reload(void)
+{
+	struct super_conf old = super_cf;
+	struct sandbox_conf sold = sandbox_cf;
+	int restart;
+
+	memset(&super_cf.listen, 0, sizeof super_cf.listen);
+	memset(&super_cf.chain_in, 0, sizeof super_cf.chain_in);
+	memset(&super_cf.chain_out, 0, sizeof super_cf.chain_out);
+	cf_error = log_warn;
+	if (config() == -1 || relisten(&old.listen) == -1) {
+		free_lists(&super_cf);
+		super_cf = old;
+		sandbox_cf = sold;
+		cf_error = log_fatal;
+		log_warn(0, "reload refused: the configuration in force stays");
+		return;
+	}
+	cf_error = log_fatal;
+	restart = !same_lines(&old.chain_in, &super_cf.chain_in) ||
+	    !same_lines(&old.chain_out, &super_cf.chain_out) ||
+	    old.stageworkers != super_cf.stageworkers ||
+	    sold.memory_mb != sandbox_cf.memory_mb || sold.cpu_s != sandbox_cf.cpu_s ||
+	    sold.nnet != sandbox_cf.nnet ||
+	    memcmp(sold.net, sandbox_cf.net, sizeof sold.net) != 0;
+	ctl_free(&old.listen);
+	if (restart) {
+		/* the pools name the old chains' lines until they are reset */
+		super_pools_reset();
+		super_smtpd_retire();
+		ctl_free(&old.chain_in);
+		ctl_free(&old.chain_out);
+	} else {
+		ctl_free(&super_cf.chain_in);
+		ctl_free(&super_cf.chain_out);
+		super_cf.chain_in = old.chain_in;
+		super_cf.chain_out = old.chain_out;
+	}
+	log_info("reloaded: %zu listeners, chains of %zu and %zu stages%s",
+	    super_nlfd, super_cf.chain_in.n, super_cf.chain_out.n,
+	    restart ? "; resident stages restart" : "");
+}
+
 static void
 loop(void)
 {
@@ -160,6 +299,10 @@ loop(void)
 	char x[64];
 
 	while (!stop) {
+		if (hup) {
+			hup = 0;
+			reload();
+		}
 		super_run_stage("incoming", SUPER_SCAN, super_cf.scanconc);
 		super_run_stage("outgoing", SUPER_DELIVER, super_cf.delconc);
 		/* residents first: a new smtpd-accept worker is handed the
@@ -217,6 +360,9 @@ main(int argc, char **argv)
 	if (getenv("PORTCULLIS_LOGTIME") == NULL)
 		setenv("PORTCULLIS_LOGTIME", getenv("JOURNAL_STREAM") ? "0" : "1", 1);
 	log_init(argv[0]);
+	/* queue files 0640, folders as made: the door's reach the
+	 * supervisor through the group (portcullis(7), PRIVILEGES) */
+	umask(027);
 	while ((ch = getopt(argc, argv, "C:Q:")) != -1) {
 		if (ch == 'C')
 			ctl_set_dir(optarg);
@@ -249,6 +395,7 @@ main(int argc, char **argv)
 	sigaction(SIGCHLD, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	log_info("started: queue %s, control %s, me %s", super_cf.qdir, ctl_dir(), super_cf.me);
 	loop();

@@ -27,6 +27,7 @@
 #include "queue.h"
 #include "rcptcheck.h"
 #include "smtp_session.h"
+#include "sandbox.h"
 #include "spawn.h"
 #include "tls.h"
 #include "verdict.h"
@@ -147,9 +148,12 @@ config(struct smtp_conf *c, struct ctl_list *ld, const char **what)
 		return -1;
 	ctl_free(&chain_in);
 	ctl_free(&chain_out);
+	/* a stage the door forks runs under the same limits and filter as
+	 * one the supervisor forks (portcullis(7), PRIVILEGES) */
 	if (ctl_ulong(*what = "doortimeout", 60, 0, 540, &doortimeout) == -1 ||
-	    chain_load(0, &chain_in) == -1 || chain_load(1, &chain_out) == -1) {
-		*what = "doortimeout, chain.in or chain.out";
+	    chain_load(0, &chain_in) == -1 || chain_load(1, &chain_out) == -1 ||
+	    sandbox_config(&sandbox_cf) == -1) {
+		*what = "doortimeout, chain.in, chain.out or the stages' sandbox";
 		return -1;
 	}
 	c->localdomains = ld->v;

@@ -141,7 +141,7 @@ r=$(send m@outside.example slow@ourco.test "$tmp/plain.eml")
 t1=$(date +%s)
 like_r 'past doortimeout the message is taken' '^250 '
 ok 'within the budget and a little' test $((t1 - t0)) -le 4
-ok 'the queue judges it and holds it' wait_for 15 2 "$Q/quarantine/new/*"
+ok 'the queue judges it and holds it' wait_for 30 2 "$Q/quarantine/new/*"
 is 'no bounce goes to the outside sender' "$(ls "$Q/outgoing/new" | wc -l)" 0
 like_log 'the door said it was late' 'verdict=accepted reason=door=late'
 

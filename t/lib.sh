@@ -105,14 +105,25 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$@"
 
 # The supervisor on $PORTCULLIS_CONTROL and queue $Q, logging to
 # $tmp/gw.log, in the background ($gw: its pid); returns once it answers
-# on 127.0.0.1:$gport, 1 when it does not within 5 s.
+# on 127.0.0.1:$gport, 1 when it does not within 5 s.  With GW_AS=UID
+# (and root) it runs as that ordinary user from the start, on a queue
+# folder of its own.
 start_gw() {
-	portcullis -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
+	if [ -n "${GW_AS:-}" ] && [ "$(id -u)" = 0 ]; then
+		mkdir -p "$Q" && chown "$GW_AS:$GW_AS" "$Q"
+		setpriv --reuid="$GW_AS" --regid="$GW_AS" --clear-groups \
+			portcullis -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
+	else
+		portcullis -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
+	fi
 	gw=$!
 	for _i in $(seq 50); do
 		/usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $gport)).close()" \
-			2>/dev/null && return 0
-		sleep 0.1
+			2>/dev/null || { sleep 0.1; continue; }
+		# GW_AS: it is that user that answers
+		[ -z "${GW_AS:-}" ] || [ "$(id -u)" != 0 ] ||
+			[ "$(ps -o uid= -p $gw | tr -d ' ')" = "$GW_AS" ] || return 1
+		return 0
 	done
 	return 1
 }

@@ -172,7 +172,7 @@ fi
 exec cat
 EOF
 chmod 755 "$tmp/kill.sh"
-chmod 777 "$tmp"
+chmod 1777 "$tmp"
 kill $gw; wait $gw 2>/dev/null
 control chain.in "sh $tmp/kill.sh" 'spam-score -a'
 control retrymin 30
@@ -196,7 +196,7 @@ cat >"$tmp/hang.sh" <<EOF
 exec cat
 EOF
 chmod 755 "$tmp/hang.sh"
-: >"$tmp/flagdir"; rm -f "$tmp/flagdir"; chmod 777 "$tmp"
+: >"$tmp/flagdir"; rm -f "$tmp/flagdir"; chmod 1777 "$tmp"
 kill $gw; wait $gw 2>/dev/null
 control chain.in "sh $tmp/hang.sh" 'spam-score -a'
 ok 'the supervisor starts again' start_gw

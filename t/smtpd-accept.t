@@ -103,7 +103,8 @@ printf 'Q%s\nDin\nI192.0.2.7\nHclient.example\nB8BITMIME\nFalice@sender.example\
 ok 'envelope file incoming/env/QID' cmp "$Q/incoming/env/$qid" "$tmp/want.env"
 ok 'tmp/ is empty afterwards' test -z "$(ls "$Q/incoming/tmp")"
 is 'queue directories are private (0700)' "$(stat -c %a "$Q/incoming/new")" 700
-is 'the message is 0600' "$(stat -c %a "$new/$qid")" 600
+# 0640: the supervisor reads the door's files through the queue's group
+is 'the message is 0640' "$(stat -c %a "$new/$qid")" 640
 err_like 'one log line per message' "^smtpd-accept: qid=$qid ip=192\.0\.2\.7 from=<alice@sender\.example> rcpts=1 bytes=[0-9]+ verdict=accepted"
 
 # two recipients: no "for" clause, both in the envelope

@@ -17,6 +17,7 @@
 #include "emit.h"
 #include "io.h"
 #include "log.h"
+#include "sandbox.h"
 #include "serve.h"
 
 struct opts {
@@ -295,6 +296,12 @@ checker_main(const struct checker *c, int argc, char **argv)
 		return EXIT_TEMP;
 	}
 	if (common_init(&ctx) == -1 || (c->init && c->init(&ctx) == -1)) {
+		free(o.rcpt);
+		return EXIT_TEMP;
+	}
+	/* started: under the supervisor, no other program from now on */
+	if (sandbox_tool() == -1) {
+		log_fatal(errno, "unable to give up exec");
 		free(o.rcpt);
 		return EXIT_TEMP;
 	}

@@ -72,6 +72,30 @@ dsn_stage_reason(const char *log, size_t n, const char *verdict, char *out,
 	return -1;
 }
 
+/* How much of p, the first n bytes of a message, a bounce carries: the
+ * header section without the empty line that ends it (LF or CRLF), or,
+ * when it does not end within p and more follows (more != 0), up to the
+ * last whole line, with *cut set.  Reading at most DSN_HDR_MAX bytes and
+ * asking this is all a bounce needs of the original, whatever its size. */
+size_t
+dsn_header_len(const char *p, size_t n, int more, int *cut)
+{
+	size_t i;
+
+	*cut = 0;
+	/* an empty line: LF or CRLF at the start of a line */
+	for (i = 0; i < n; i++)
+		if ((i == 0 || p[i - 1] == '\n') && (p[i] == '\n' ||
+		    (p[i] == '\r' && i + 1 < n && p[i + 1] == '\n')))
+			return i;
+	if (!more)
+		return n;
+	*cut = 1;
+	while (n > 0 && p[n - 1] != '\n')
+		n--;
+	return n;
+}
+
 /* Copy text as one header-safe line (no CR, LF or other control byte). */
 static int
 add_line(struct buf *b, const char *s)
@@ -112,6 +136,9 @@ dsn_format(const struct dsn *d, time_t now, struct buf *b)
 	    "This is the mail gateway at %s.\n\n", date, bound, bound, d->me);
 	r |= add_line(b, d->reason ? d->reason :
 	    "Your message could not be delivered to one or more recipients.");
+	if (d->hdr_cut)
+		r |= buf_printf(b, "\n\nThe original header section was longer "
+		    "than %d bytes; its start is attached.", DSN_HDR_MAX);
 	r |= buf_adds(b, "\n\n");
 	for (i = 0; i < d->n; i++) {
 		r |= buf_adds(b, "<");

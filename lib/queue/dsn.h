@@ -27,11 +27,17 @@ struct dsn {
 	size_t      hdrlen;
 	const struct dsn_rcpt *r;
 	size_t      n;
+	int         hdr_cut;   /* hdr is only the first DSN_HDR_MAX bytes */
 };
+
+/* The most of the original header section a bounce carries (RFC 6522's
+ * text/rfc822-headers): a bounce never depends on the message's size. */
+#define DSN_HDR_MAX 65536
 
 int dsn_status_of(const char *reply, char *status, size_t n);
 int dsn_stage_reason(const char *log, size_t n, const char *verdict,
 	char *out, size_t outn);
+size_t dsn_header_len(const char *p, size_t n, int more, int *cut);
 int dsn_format(const struct dsn *, time_t now, struct buf *out);
 
 #endif

@@ -90,10 +90,12 @@ mkdir_private(const char *p)
  * when they are missing: the one place that knows a stage's folders.
  * cur/ is never used by portcullis, but mail readers (mutt) only open a
  * maildir that has it. */
+const char *const queue_sub[] = { "tmp", "new", "cur", "env", "sched", NULL };
+
 static int
 make_dirs(const struct queue *q)
 {
-	static const char *const sub[] = { "tmp", "new", "cur", "env", "sched" };
+	const char *const *sub = queue_sub;
 	char p[PATH_MAX];
 	size_t i;
 
@@ -101,7 +103,7 @@ make_dirs(const struct queue *q)
 		return -1;
 	if (path(p, sizeof p, q, NULL, NULL) == -1 || mkdir_private(p) == -1)
 		return -1;
-	for (i = 0; i < sizeof sub / sizeof sub[0]; i++)
+	for (i = 0; sub[i]; i++)
 		if (path(p, sizeof p, q, sub[i], NULL) == -1 ||
 		    mkdir_private(p) == -1)
 			return -1;
@@ -126,7 +128,9 @@ sync_dir(const struct queue *q, const char *sub)
 	return r;
 }
 
-/* Start a message: a new id and tmp/ID created exclusively (0600). */
+/* Start a message: a new id and tmp/ID created exclusively, 0640: the
+ * door writes incoming/ under a uid of its own and the supervisor reads
+ * it through the queue's group (portcullis(7), PRIVILEGES). */
 int
 queue_open(const struct queue *q, struct queue_msg *m)
 {
@@ -141,7 +145,7 @@ queue_open(const struct queue *q, struct queue_msg *m)
 		    path(p, sizeof p, q, "tmp", m->id) == -1)
 			return -1;
 		m->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
-		    0600);
+		    0640);
 		if (m->fd >= 0)
 			return 0;
 		if (errno == ENOENT && !made) {
@@ -155,6 +159,37 @@ queue_open(const struct queue *q, struct queue_msg *m)
 	}
 	errno = EEXIST;
 	return -1;
+}
+
+/* Start a message under a given id (the id it had in an earlier stage,
+ * so that one id names it from the door to its delivery): tmp/ID created
+ * afresh, a leftover of a crash in this very step removed first. */
+int
+queue_open_as(const struct queue *q, struct queue_msg *m, const char *id)
+{
+	char p[PATH_MAX];
+	int made = 0;
+
+	memset(m, 0, sizeof *m);
+	m->fd = -1;
+	m->q = q;
+	if (strchr(id, '/') != NULL || id[0] == '.' ||
+	    (size_t)snprintf(m->id, sizeof m->id, "%s", id) >= sizeof m->id) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (path(p, sizeof p, q, "tmp", m->id) == -1)
+		return -1;
+	for (;;) {
+		(void)unlink(p);
+		m->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+		    0600);
+		if (m->fd >= 0)
+			return 0;
+		if (errno != ENOENT || made || make_dirs(q) == -1)
+			return -1;
+		made = 1;
+	}
 }
 
 int
@@ -229,7 +264,7 @@ write_synced(const char *p, const void *data, size_t n)
 	int fd, e;
 
 	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
-	    0600)) == -1)
+	    0640)) == -1)
 		return -1;
 	if (io_write_all(fd, data, n) == -1 || fsync(fd) == -1) {
 		e = errno;

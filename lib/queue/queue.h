@@ -40,6 +40,7 @@ const char *queue_dir_default(const char *override);
 int  queue_init(struct queue *, const char *dir, const char *stage);
 int  queue_new_id(char *out, size_t n);
 int  queue_open(const struct queue *, struct queue_msg *);
+int  queue_open_as(const struct queue *, struct queue_msg *, const char *id);
 int  queue_write(struct queue_msg *, const void *, size_t);
 int  queue_commit(struct queue_msg *, const struct envelope *, unsigned);
 void queue_abort(struct queue_msg *);
@@ -52,6 +53,7 @@ int    queue_path(char *out, size_t n, const char *dir, const char *stage,
 	const char *sub, const char *id);
 int    queue_sync_dir(const char *dir, const char *stage, const char *sub);
 int    queue_mkstage(const char *dir, const char *stage);
+extern const char *const queue_sub[];   /* a stage's folders, NULL-ended */
 void   queue_remove(const char *dir, const char *stage, const char *id);
 int    queue_lock(const char *msgpath);
 int    queue_held(const char *dir, const char *stage, const char *id);

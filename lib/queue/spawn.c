@@ -1,5 +1,6 @@
 /* spawn: fork, exec and wait for the supervisor (see spawn.h).  Runs as
- * the gateway's user.  A stage that hangs is killed at its time limit;
+ * the gateway's user; a child becomes its program's own uid, limits and
+ * filter (sandbox.h) before its exec.  A stage that hangs is killed at its time limit;
  * one that dies by a signal or exits with a status outside the filter
  * contract is reported as such, for the caller to count as 111. */
 #include <errno.h>
@@ -12,7 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "mono.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "spawn.h"
 
@@ -71,6 +74,10 @@ spawn_child(char *const argv[], int in, int out)
 		_exit(111);
 	if (out >= 0 && out != 1 && dup2(out, 1) == -1)
 		_exit(111);
+	if (sandbox_child(argv[0]) == -1) {
+		log_warn(errno, "unable to sandbox %s", argv[0]);
+		_exit(111);
+	}
 	execvp(argv[0], argv);
 	_exit(111);   /* not found or not executable: a broken install */
 }

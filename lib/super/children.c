@@ -19,6 +19,81 @@
 
 static size_t maxkids;
 
+/* Messages whose worker failed (exit status not 0: it could not even
+ * write a retry schedule, or it crashed), held back in memory with the
+ * same backoff as a schedule, so that the supervisor never starts
+ * worker after worker on the same message.  Lost at a restart, which
+ * only tries each such message once more. */
+struct held {
+	enum super_kind kind;
+	char     id[QUEUE_ID_MAX];
+	time_t   until;
+	unsigned tries;
+};
+static struct held *held;
+static size_t nheld, maxheld;
+
+static struct held *
+held_find(enum super_kind k, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < nheld; i++)
+		if (held[i].kind == k && strcmp(held[i].id, id) == 0)
+			return &held[i];
+	return NULL;
+}
+
+/* A worker for id ended with wait status w: held back when it failed. */
+static void
+held_note(enum super_kind k, const char *id, int w)
+{
+	struct held *h = held_find(k, id), *t;
+	time_t wait;
+
+	if (WIFEXITED(w) && WEXITSTATUS(w) == 0) {
+		if (h)
+			*h = held[--nheld];
+		return;
+	}
+	if (h == NULL) {
+		/* entries of messages long gone (done by a later worker of
+		 * another supervisor, say) make room first */
+		for (size_t i = 0; i < nheld; )
+			if (held[i].until + 86400 < time(NULL))
+				held[i] = held[--nheld];
+			else
+				i++;
+		if (nheld == maxheld) {
+			size_t n = maxheld ? maxheld * 2 : 16;
+			if ((t = reallocarray(held, n, sizeof *t)) == NULL) {
+				log_warn(errno, "qid=%s unable to hold back", id);
+				return;
+			}
+			held = t;
+			maxheld = n;
+		}
+		h = &held[nheld++];
+		memset(h, 0, sizeof *h);
+		h->kind = k;
+		snprintf(h->id, sizeof h->id, "%s", id);
+	}
+	h->tries++;
+	wait = sched_backoff(h->tries, super_cf.retrymin, super_cf.retrymax);
+	h->until = time(NULL) + wait;
+	log_warn(0, "qid=%s %s worker failed (status %d): held back %llds", id,
+	    k == SUPER_SCAN ? "scan" : "delivery", w, (long long)wait);
+}
+
+/* 1 while id is held back from another worker of kind k. */
+static int
+held_back(enum super_kind k, const char *id, time_t now)
+{
+	struct held *h = held_find(k, id);
+
+	return h && h->until > now;
+}
+
 int
 super_kid_add(pid_t pid, enum super_kind k, const char *id, const char *ip)
 {
@@ -68,11 +143,9 @@ super_reap(void)
 					close(super_kids[i].ctl);
 				if (super_kids[i].kind == SUPER_STAGE)
 					super_stage_gone(&super_kids[i], w);
-				else if (super_kids[i].kind != SUPER_CONN && !(WIFEXITED(w) &&
-				    WEXITSTATUS(w) == 0))
-					log_warn(0, "qid=%s %s worker failed (status %d)",
-					    super_kids[i].id, super_kids[i].kind == SUPER_SCAN ? "scan" :
-					    "delivery", w);
+				else if (super_kids[i].kind == SUPER_SCAN ||
+				    super_kids[i].kind == SUPER_DELIVER)
+					held_note(super_kids[i].kind, super_kids[i].id, w);
 				super_kids[i] = super_kids[--super_nkids];
 				break;
 			}
@@ -121,7 +194,8 @@ super_run_stage(const char *stage, enum super_kind k, unsigned long limit)
 	    (d = opendir(p)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL && super_kid_count(k, NULL, NULL) < limit) {
-		if (de->d_name[0] == '.' || super_kid_count(k, de->d_name, NULL))
+		if (de->d_name[0] == '.' || super_kid_count(k, de->d_name, NULL) ||
+		    held_back(k, de->d_name, now))
 			continue;
 		if (queue_path(sp, sizeof sp, super_cf.qdir, stage, "sched", de->d_name) == 0 &&
 		    sched_read(sp, &s) == 0 && s.next > now)

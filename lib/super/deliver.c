@@ -6,8 +6,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,112 +17,322 @@
 #include "dsn.h"
 #include "io.h"
 #include "log.h"
+#include "sandbox.h"
 #include "qenv.h"
 #include "queue.h"
 #include "spawn.h"
 #include "super.h"
 
-/* relay-out's result lines for e's recipients; -1 for none yet. */
+/* How long relay-out has after SIGTERM to leave before SIGKILL. */
+#define DELIVER_GRACE_MS 5000
+
+static long long
+now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* relay-out in a process group of its own, with the message on stdin and
+ * its result lines into out. */
+static pid_t
+relay_start(int in, int out)
+{
+	char *argv[] = { "relay-out", NULL };
+	pid_t pid = fork();
+
+	if (pid != 0) {
+		if (pid > 0)
+			(void)setpgid(pid, pid);   /* whichever of us is first */
+		return pid;
+	}
+	(void)setpgid(0, 0);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGCHLD, SIG_DFL);
+	if (dup2(in, 0) == -1 || dup2(out, 1) == -1)
+		_exit(111);
+	/* the delivery user, no capabilities (portcullis(7), PRIVILEGES) */
+	if (sandbox_child(argv[0]) == -1) {
+		log_warn(errno, "unable to sandbox %s", argv[0]);
+		_exit(111);
+	}
+	execvp(argv[0], argv);
+	_exit(111);   /* not found or not executable: a broken install */
+}
+
+/* Wait for pid until the deadline (ms, monotonic); 1 when it ended. */
+static int
+relay_wait(pid_t pid, long long deadline)
+{
+	struct timespec nap = { 0, 20 * 1000000 };
+	int w;
+
+	for (;;) {
+		pid_t r = waitpid(pid, &w, WNOHANG);
+		if (r == pid || (r == -1 && errno != EINTR))
+			return 1;
+		if (now_ms() >= deadline)
+			return 0;
+		nanosleep(&nap, NULL);
+	}
+}
+
+/* relay-out's result lines for e's recipients into out, the ones it wrote
+ * before timeoutdelivery passed included: then its whole process group is
+ * sent SIGTERM, and SIGKILL if still there DELIVER_GRACE_MS later, and is
+ * waited for, so that no delivery ever runs beside the next try.  1 when
+ * it was killed, 0 when it ended, -1 when it could not be started. */
 static int
 relay(const char *mp, const struct envelope *e, unsigned flags, struct buf *out)
 {
-	char *argv[] = { "relay-out", NULL };
-	int p[2], in, w = 0;
-	pid_t pid;
+	long long deadline = now_ms() + (long long)super_cf.deliverytimeout * 1000;
+	int p[2], in, killed = 0, left;
+	struct pollfd pf;
 	char chunk[4096];
 	ssize_t r;
+	pid_t pid;
 
 	if (super_export_env(e) == -1 || pipe2(p, O_CLOEXEC) == -1)
 		return -1;
 	super_setenv("BODY", flags & QUEUE_8BITMIME ? "8BITMIME" : NULL);
 	super_setenv("SMTPUTF8", flags & QUEUE_SMTPUTF8 ? "1" : NULL);
-	if ((in = open(mp, O_RDONLY | O_CLOEXEC)) == -1) {
+	if ((in = open(mp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
 		close(p[0]);
 		close(p[1]);
 		return -1;
 	}
-	alarm((unsigned)super_cf.deliverytimeout);
-	pid = spawn_child(argv, in, p[1]);
+	pid = relay_start(in, p[1]);
+	(void)sandbox_spawned();   /* keep only CAP_KILL (portcullis(7)) */
 	close(in);
 	close(p[1]);
-	while ((r = io_read_some(p[0], chunk, sizeof chunk)) > 0)
+	if (pid == -1) {
+		close(p[0]);
+		return -1;
+	}
+	pf.fd = p[0];
+	pf.events = POLLIN;
+	for (;;) {
+		left = (int)(deadline - now_ms());
+		if (left <= 0) {
+			killed = 1;
+			break;
+		}
+		if (poll(&pf, 1, left) == -1) {
+			if (errno == EINTR)
+				continue;
+			killed = 1;
+			break;
+		}
+		if (pf.revents == 0)
+			continue;
+		if ((r = io_read_some(p[0], chunk, sizeof chunk)) <= 0)
+			break;
 		if (out->len < 1024 * 1024)
-			buf_add(out, chunk, (size_t)r);
+			(void)buf_add(out, chunk, (size_t)r);
+	}
+	if (!killed && !relay_wait(pid, deadline))
+		killed = 1;
+	if (killed) {
+		log_warn(0, "qid=%s relay-out still running after timeoutdelivery "
+		    "(%lus): killed", e->qid ? e->qid : "-", super_cf.deliverytimeout);
+		kill(-pid, SIGTERM);
+		if (!relay_wait(pid, now_ms() + DELIVER_GRACE_MS)) {
+			kill(-pid, SIGKILL);
+			(void)relay_wait(pid, now_ms() + 3600 * 1000LL);
+		}
+		kill(-pid, SIGKILL);   /* whatever it left behind in its group */
+		/* what it wrote before it was stopped still counts */
+		while (out->len < 1024 * 1024 &&
+		    (r = io_read_some(p[0], chunk, sizeof chunk)) > 0)
+			(void)buf_add(out, chunk, (size_t)r);
+	}
 	close(p[0]);
-	if (pid > 0)
-		waitpid(pid, &w, 0);
-	alarm(0);
+	return killed;
+}
+
+/* The result line of recipient i, "K ADDR CODE TEXT" (relay-out(8)
+ * writes one per recipient, in order), or NULL. */
+static const char *
+result_of(char **lines, size_t nl, size_t i)
+{
+	if (i < nl && (lines[i][0] == 'r' || lines[i][0] == 'h' ||
+	    lines[i][0] == 's') && lines[i][1] == ' ' && strchr(lines[i] + 2, ' '))
+		return lines[i];
+	return NULL;
+}
+
+/* A recipient for the bounce, from its result line l (NULL: none came);
+ * its status is the reply's, or status when given.  st is its own. */
+static void
+deliver_failed(struct dsn_rcpt *d, char *st, const char *addr, const char *l,
+    const char *status)
+{
+	const char *rep = l ? strchr(l + 2, ' ') + 1 :
+	    "451 4.3.0 no result from relay-out";
+
+	d->addr = addr;
+	d->diag = rep;
+	if (status)
+		snprintf(st, 16, "%s", status);
+	else
+		dsn_status_of(rep, st, 16);
+	d->status = st;
+}
+
+/* A step after delivery failed (why): the message is tried again with
+ * backoff, past the queue lifetime too, since what failed was the
+ * giving up itself. */
+static int
+deliver_later(const char *id, const char *mp, const char *why)
+{
+	enum super_fate f = super_after_tempfail("outgoing", id, mp, 1);
+
+	log_info("qid=%s delivery=deferred reason=%s", id, why);
+	return f == SUPER_STUCK ? 111 : 0;
+}
+
+/* No delivery could be tried at all (why: the message or its envelope
+ * unreadable): backoff; past the queue lifetime, with no envelope to
+ * bounce to, the message goes to the quarantine for an administrator. */
+static int
+deliver_stuck(const char *id, const char *mp, int fd, const char *why)
+{
+	char oid[QUEUE_ID_MAX], w[300];
+
+	switch (super_after_tempfail("outgoing", id, mp, 0)) {
+	case SUPER_LATER:
+		log_info("qid=%s delivery=deferred reason=%s", id, why);
+		return 0;
+	case SUPER_STUCK:
+		return 111;
+	case SUPER_GIVE_UP:
+		break;
+	}
+	snprintf(w, sizeof w, "undeliverable for the queue lifetime: %s", why);
+	if (fd == -1 || super_quarantine(NULL, 0, w, fd, oid, sizeof oid) == -1) {
+		log_warn(errno, "qid=%s unable to quarantine", id);
+		return deliver_later(id, mp, why);
+	}
+	queue_remove(super_cf.qdir, "outgoing", id);
+	log_info("qid=%s delivery=done reason=%s quarantine=%s", id, why, oid);
 	return 0;
 }
 
+/* Write e with the recipients of kind[] in keep into the envelope. */
+static int
+record(const char *id, const struct envelope *e, unsigned flags,
+    const char *kind, const char *keep, char **tmp)
+{
+	struct envelope n = *e;
+	size_t i;
+
+	n.rcpt = tmp;
+	n.nrcpt = 0;
+	for (i = 0; i < e->nrcpt; i++)
+		if (strchr(keep, kind[i]))
+			tmp[n.nrcpt++] = e->rcpt[i];
+	return queue_env_replace(super_cf.qdir, "outgoing", id, &n, flags);
+}
+
+/* One message of outgoing through relay-out.  Every recipient ends as
+ * accepted (done, never delivered again), failed for good (bounced
+ * once), or temporary (left in the envelope for super_after_tempfail's
+ * schedule, and bounced once it gives up).  The order is what keeps an
+ * accepted recipient from a second delivery: first the envelope loses
+ * the accepted ones, then the bounce is written, then the envelope loses
+ * the bounced ones.  A crash or a failure in between repeats only the
+ * later steps (a bounce at worst twice); 111 only when not even a
+ * schedule could be written. */
 int
 super_deliver_one(const char *id)
 {
-	char mp[PATH_MAX], ep[PATH_MAX], st[16][16];
+	char mp[PATH_MAX], ep[PATH_MAX];
+	char (*st)[16] = NULL;
 	struct envelope e;
 	struct buf out = BUF_INIT;
-	struct dsn_rcpt *dr;
-	char **left, **lines;
-	size_t i, nl = 0, ndr = 0, nleft = 0;
+	struct dsn_rcpt *dr = NULL;
+	char **lines = NULL, **tmp = NULL, *kind = NULL;
+	const char *l, *reason = NULL;
+	size_t i, nl = 0, ndr = 0, nleft = 0, nok = 0;
+	enum super_fate fate = SUPER_LATER;
 	unsigned flags;
 	char *p, *save;
-	int fd, exp;
+	int fd, rr;
 
 	if (queue_path(mp, sizeof mp, super_cf.qdir, "outgoing", "new", id) == -1 ||
-	    queue_path(ep, sizeof ep, super_cf.qdir, "outgoing", "env", id) == -1)
+	    queue_path(ep, sizeof ep, super_cf.qdir, "outgoing", "env", id) == -1) {
+		log_warn(errno, "qid=%s a name too long for the queue", id);
 		return 111;
-	if ((fd = queue_lock(mp)) == -1)
-		return errno == ENOENT || errno == EBUSY ? 0 : 111;
+	}
+	if ((fd = queue_lock(mp)) == -1) {
+		if (errno == ENOENT || errno == EBUSY)
+			return 0;
+		log_warn(errno, "qid=%s unable to open", id);
+		return deliver_stuck(id, mp, -1, "unable to open the message");
+	}
 	if (qenv_read(ep, &e, &flags) == -1) {
 		log_warn(errno, "qid=%s unable to read its envelope", id);
-		return 111;
-	}
-	if (relay(mp, &e, flags, &out) == -1) {
-		log_warn(errno, "qid=%s unable to run relay-out", id);
-		return 111;
+		return deliver_stuck(id, mp, fd, "unable to read its envelope");
 	}
 	lines = calloc(e.nrcpt + 1, sizeof *lines);
+	tmp = calloc(e.nrcpt + 1, sizeof *tmp);
 	dr = calloc(e.nrcpt + 1, sizeof *dr);
-	left = calloc(e.nrcpt + 1, sizeof *left);
-	if (lines == NULL || dr == NULL || left == NULL)
-		return 111;
-	for (p = strtok_r(out.p ? out.p : (char[]){ 0 }, "\n", &save); p && nl < e.nrcpt;
-	    p = strtok_r(NULL, "\n", &save))
-		lines[nl++] = p;
-	exp = super_retry_later("outgoing", id, mp) == 1;
+	st = calloc(e.nrcpt + 1, sizeof *st);
+	kind = calloc(e.nrcpt + 1, 1);
+	if (lines == NULL || tmp == NULL || dr == NULL || st == NULL || kind == NULL) {
+		log_warn(errno, "qid=%s out of memory", id);
+		return deliver_later(id, mp, "out of memory");
+	}
+	if ((rr = relay(mp, &e, flags, &out)) == -1)
+		log_warn(errno, "qid=%s unable to run relay-out", id);
+	if (buf_addc(&out, '\0') == 0)
+		for (p = strtok_r(out.p, "\n", &save); p && nl < e.nrcpt;
+		    p = strtok_r(NULL, "\n", &save))
+			lines[nl++] = p;
+	/* 'r' accepted, 'h' failed for good, 's' temporary; a recipient
+	 * without a result line is a temporary failure */
 	for (i = 0; i < e.nrcpt; i++) {
-		/* "K ADDR REPLY"; a missing line is a temporary failure */
-		char *l = i < nl ? lines[i] : NULL, *rep;
-		rep = l ? strchr(l + 2, ' ') : NULL;
-		rep = rep ? rep + 1 : (char *)"451 4.3.0 no result from relay-out";
-		if (l && l[0] == 'r')
-			continue;
-		if ((l && l[0] == 'h') || exp) {
-			dr[ndr].addr = e.rcpt[i];
-			dsn_status_of(rep, st[ndr % 16], sizeof st[0]);
-			if (exp && !(l && l[0] == 'h'))
-				snprintf(st[ndr % 16], sizeof st[0], "4.4.7");
-			dr[ndr].status = st[ndr % 16];
-			dr[ndr++].diag = rep;
-			continue;
-		}
-		left[nleft++] = e.rcpt[i];
+		l = result_of(lines, nl, i);
+		kind[i] = l && (l[0] == 'r' || l[0] == 'h') ? l[0] : 's';
+		nok += kind[i] == 'r';
+		nleft += kind[i] == 's';
+		if (kind[i] == 'h')
+			deliver_failed(&dr[ndr++], st[i], e.rcpt[i], l, NULL);
 	}
-	if (ndr && super_bounce(&e, mp, dr, ndr, exp ? "Delivery was tried for the "
-	    "queue lifetime without success." : NULL) == -1) {
+	if (nleft && (fate = super_after_tempfail("outgoing", id, mp, 0)) ==
+	    SUPER_GIVE_UP) {
+		/* the queue lifetime is over: the temporary ones are bounced */
+		for (i = 0; i < e.nrcpt; i++)
+			if (kind[i] == 's') {
+				kind[i] = 'h';
+				deliver_failed(&dr[ndr++], st[i], e.rcpt[i],
+				    result_of(lines, nl, i), "4.4.7");
+			}
+		nleft = 0;
+		reason = "Delivery was tried for the queue lifetime without success.";
+	}
+	/* 1: the accepted recipients are done, for good */
+	if (nok && ndr && record(id, &e, flags, kind, "hs", tmp) == -1) {
+		log_warn(errno, "qid=%s unable to record its accepted recipients", id);
+		return deliver_later(id, mp, "envelope not rewritten");
+	}
+	/* 2: one bounce for those that failed for good */
+	if (ndr && super_bounce(&e, mp, dr, ndr, reason) == -1) {
 		log_warn(errno, "qid=%s unable to write the bounce", id);
-		return 111;   /* everything is retried: may deliver twice */
+		return deliver_later(id, mp, "bounce not written");
 	}
+	/* 3: what is left waits for its schedule, or the message is done */
 	if (nleft) {
-		e.rcpt = left;
-		e.nrcpt = nleft;
-		if (queue_env_replace(super_cf.qdir, "outgoing", id, &e, flags) == -1) {
-			log_warn(errno, "qid=%s unable to rewrite its envelope", id);
-			return 111;
+		if ((nok || ndr) && record(id, &e, flags, kind, "s", tmp) == -1) {
+			log_warn(errno, "qid=%s unable to rewrite its envelope; "
+			    "its bounce may be sent twice", id);
+			return deliver_later(id, mp, "envelope not rewritten");
 		}
-		log_info("qid=%s delivery=deferred left=%zu bounced=%zu", id,
-		    nleft, ndr);
-		return 0;
+		log_info("qid=%s delivery=deferred left=%zu bounced=%zu%s", id,
+		    nleft, ndr, rr == 1 ? " timeout=1" : "");
+		return fate == SUPER_STUCK ? 111 : 0;
 	}
 	queue_remove(super_cf.qdir, "outgoing", id);
 	log_info("qid=%s delivery=done bounced=%zu", id, ndr);

@@ -14,7 +14,6 @@
 #include "dsn.h"
 #include "io.h"
 #include "log.h"
-#include "msg.h"
 #include "qenv.h"
 #include "queue.h"
 #include "spawn.h"
@@ -161,66 +160,147 @@ stage_log_end(int fd, int saved, const char *verdict, char *reason, size_t n)
 	close(fd);
 }
 
-/* Read a whole file (bounded). */
+/* A give-up that failed (the quarantine or the bounce could not be
+ * written) is tried again with backoff, never at once. */
 static int
-slurp(const char *path, struct buf *b)
+scan_later_anyway(const char *id, const char *mp)
 {
-	struct msg m;
+	return super_after_tempfail("incoming", id, mp, 1) == SUPER_STUCK ? 111 : 0;
+}
 
-	if (msg_read_file(path, CTL_DATABYTES + CTL_FILTER_SLACK * 2, &m) == -1)
-		return -1;
-	*b = m.raw;
+/* Give a message up for verdict v (reject, or tempfail for too long).
+ * Outbound mail came from our own relay clients: one bounce per
+ * recipient, with the reason the rejecting stage gave when it gave one,
+ * none to <>.  Inbound mail (or mail whose envelope cannot be read) goes
+ * to the quarantine with the reason on top: a bounce to an outside
+ * envelope sender, whom nobody checked, would be backscatter. */
+static int
+scan_give_up(const char *id, const char *mp, int fd, const struct envelope *e,
+    unsigned flags, enum verdict v, const char *why, const char *reason)
+{
+	char diag[VERDICT_TEXT_MAX + 16], sentence[VERDICT_TEXT_MAX + 64];
+	char hdr[VERDICT_TEXT_MAX + 300], oid[QUEUE_ID_MAX];
+	const char *vn = v == VERDICT_REJECT ? "reject" : "tempfail";
+	struct dsn_rcpt *dr;
+	size_t i;
+
+	if (e == NULL || e->dir != ENV_DIR_OUT) {
+		snprintf(hdr, sizeof hdr, "%s %s%s%s", vn, why, reason[0] ? ": " : "",
+		    reason);
+		if (super_quarantine(e, flags, hdr, fd, oid, sizeof oid) == -1) {
+			log_warn(errno, "qid=%s unable to quarantine", id);
+			return scan_later_anyway(id, mp);
+		}
+		queue_remove(super_cf.qdir, "incoming", id);
+		log_info("qid=%s verdict=%s reason=%s quarantine=%s", id, vn, why, oid);
+		return 0;
+	}
+	if (e->sender == NULL || e->sender[0] == '\0') {
+		log_info("qid=%s verdict=%s reason=%s no bounce to <>", id, vn, why);
+		queue_remove(super_cf.qdir, "incoming", id);
+		return 0;
+	}
+	if ((dr = calloc(e->nrcpt ? e->nrcpt : 1, sizeof *dr)) == NULL) {
+		log_warn(errno, "qid=%s unable to write the bounce", id);
+		return scan_later_anyway(id, mp);
+	}
+	snprintf(diag, sizeof diag, "550 5.7.1 %s", v == VERDICT_REJECT &&
+	    reason[0] ? reason : "message refused by policy");
+	snprintf(sentence, sizeof sentence, "Your message was refused by this "
+	    "gateway's policy%s%s.", v == VERDICT_REJECT && reason[0] ? ": " : "",
+	    v == VERDICT_REJECT ? reason : "");
+	for (i = 0; i < e->nrcpt; i++) {
+		dr[i].addr = e->rcpt[i];
+		dr[i].status = v == VERDICT_REJECT ? "5.7.1" : "4.4.7";
+		dr[i].diag = v == VERDICT_REJECT ? diag : "421 4.4.7 message expired";
+	}
+	if (super_bounce(e, mp, dr, e->nrcpt, sentence) == -1) {
+		log_warn(errno, "qid=%s unable to write the bounce", id);
+		free(dr);
+		return scan_later_anyway(id, mp);
+	}
+	free(dr);
+	queue_remove(super_cf.qdir, "incoming", id);
+	log_info("qid=%s verdict=%s reason=%s", id, vn, why);
 	return 0;
+}
+
+/* The scan could not go on for now: the message waits with backoff
+ * (super_after_tempfail), and past the queue lifetime is given up. */
+static int
+scan_tempfail(const char *id, const char *mp, int fd, const struct envelope *e,
+    unsigned flags, const char *why)
+{
+	char w[512];
+
+	switch (super_after_tempfail("incoming", id, mp, 0)) {
+	case SUPER_LATER:
+		log_info("qid=%s verdict=tempfail reason=%s", id, why);
+		return 0;
+	case SUPER_STUCK:
+		return 111;
+	case SUPER_GIVE_UP:
+		break;
+	}
+	snprintf(w, sizeof w, "%s; could not be scanned within the queue lifetime",
+	    why);
+	return scan_give_up(id, mp, fd, e, flags, VERDICT_TEMPFAIL, w, "");
 }
 
 /* A message the door's chain judged: moved on whole under its id. */
 static int
-super_move_judged(const char *id, const struct envelope *e, unsigned flags)
+super_move_judged(const char *id, const char *mp, int fd,
+    const struct envelope *e, unsigned flags)
 {
 	const char *to = flags & QUEUE_HOLD ? "quarantine" : "outgoing";
 
 	if (queue_move(super_cf.qdir, "incoming", to, id, e,
 	    flags & ~(QUEUE_JUDGED | QUEUE_HOLD)) == -1) {
 		log_warn(errno, "qid=%s unable to move it into %s", id, to);
-		return 111;
+		return scan_tempfail(id, mp, fd, e, flags, "unable to move it on");
 	}
 	log_info("qid=%s verdict=%s at=door", id, flags & QUEUE_HOLD ?
 	    "quarantine" : "pass");
 	return 0;
 }
 
+/* One message of incoming through its chain.  Every way out is moved on
+ * (outgoing or quarantine), scheduled (scan_tempfail) or given up
+ * (scan_give_up); 111 only when not even a schedule could be written. */
 int
 super_scan_one(const char *id)
 {
 	char mp[PATH_MAX], ep[PATH_MAX], tp[PATH_MAX], why[256], oid[QUEUE_ID_MAX];
-	char hdr[400], reason[VERDICT_TEXT_MAX + 1], diag[VERDICT_TEXT_MAX + 16];
-	char sentence[VERDICT_TEXT_MAX + 64];
+	char reason[VERDICT_TEXT_MAX + 1], w[512];
 	struct envelope e;
 	struct queue q;
 	struct queue_msg om;
-	struct buf b = BUF_INIT;
-	struct dsn_rcpt *dr;
 	unsigned flags;
 	enum verdict v;
-	size_t i;
-	int fd, logfd, saved;
+	int fd, tfd, logfd, saved;
 
 	if (queue_path(mp, sizeof mp, super_cf.qdir, "incoming", "new", id) == -1 ||
-	    queue_path(ep, sizeof ep, super_cf.qdir, "incoming", "env", id) == -1)
+	    queue_path(ep, sizeof ep, super_cf.qdir, "incoming", "env", id) == -1) {
+		log_warn(errno, "qid=%s a name too long for the queue", id);
 		return 111;
-	if ((fd = queue_lock(mp)) == -1)
-		return errno == ENOENT || errno == EBUSY ? 0 : 111;
+	}
+	if ((fd = queue_lock(mp)) == -1) {
+		if (errno == ENOENT || errno == EBUSY)
+			return 0;
+		log_warn(errno, "qid=%s unable to open", id);
+		return scan_tempfail(id, mp, -1, NULL, 0, "unable to open the message");
+	}
 	if (qenv_read(ep, &e, &flags) == -1) {
 		log_warn(errno, "qid=%s unable to read its envelope", id);
-		return 111;
+		return scan_tempfail(id, mp, fd, NULL, 0, "unable to read its envelope");
 	}
 	/* judged at the door already: on to its stage, not judged twice */
 	if (flags & (QUEUE_JUDGED | QUEUE_HOLD))
-		return super_move_judged(id, &e, flags);
+		return super_move_judged(id, mp, fd, &e, flags);
 	if (super_export_env(&e) == -1 || queue_init(&q, super_cf.qdir, "outgoing") == -1 ||
-	    queue_open(&q, &om) == -1) {
+	    queue_open_as(&q, &om, id) == -1) {
 		log_warn(errno, "qid=%s unable to open outgoing", id);
-		return 111;
+		return scan_tempfail(id, mp, fd, &e, flags, "unable to open outgoing");
 	}
 	logfd = stage_log_begin(&saved);
 	v = run_chain(e.dir == ENV_DIR_OUT ? &super_cf.chain_out : &super_cf.chain_in, fd,
@@ -229,7 +309,8 @@ super_scan_one(const char *id)
 	if (v <= VERDICT_FLAG) {
 		if (queue_commit(&om, &e, flags) == -1) {
 			log_warn(errno, "qid=%s unable to queue for delivery", id);
-			return 111;
+			return scan_tempfail(id, mp, fd, &e, flags,
+			    "unable to queue for delivery");
 		}
 		queue_remove(super_cf.qdir, "incoming", id);
 		log_info("qid=%s verdict=pass dir=%s out=%s", id,
@@ -237,15 +318,18 @@ super_scan_one(const char *id)
 		return 0;
 	}
 	if (v == VERDICT_QUARANTINE) {
+		/* the chain's output, with the headers the stages added */
 		(void)queue_path(tp, sizeof tp, super_cf.qdir, "outgoing", "tmp", om.id);
-		snprintf(hdr, sizeof hdr, "X-Portcullis-Quarantine: %s\n", why);
-		if (slurp(tp, &b) == -1 ||
-		    queue_put(super_cf.qdir, "quarantine", &e, flags, hdr, strlen(hdr), b.p, b.len,
-		    oid, sizeof oid) == -1) {
+		tfd = open(tp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		if (tfd == -1 || super_quarantine(&e, flags, why, tfd, oid,
+		    sizeof oid) == -1) {
 			log_warn(errno, "qid=%s unable to quarantine", id);
+			if (tfd != -1)
+				close(tfd);
 			queue_abort(&om);
-			return 111;
+			return scan_tempfail(id, mp, fd, &e, flags, "unable to quarantine");
 		}
+		close(tfd);
 		queue_abort(&om);
 		queue_remove(super_cf.qdir, "incoming", id);
 		log_info("qid=%s verdict=quarantine reason=%s quarantine=%s", id,
@@ -253,36 +337,8 @@ super_scan_one(const char *id)
 		return 0;
 	}
 	queue_abort(&om);
-	if (v == VERDICT_TEMPFAIL) {
-		if (super_retry_later("incoming", id, mp) == 0) {
-			log_info("qid=%s verdict=tempfail reason=%s", id, why);
-			return 0;
-		}
-		snprintf(why + strlen(why), sizeof why - strlen(why),
-		    "; could not be scanned within the queue lifetime");
-	}
-	/* reject, or tempfail for too long: a bounce for every recipient,
-	 * with the reason the rejecting stage gave when it gave one */
-	if ((dr = calloc(e.nrcpt ? e.nrcpt : 1, sizeof *dr)) == NULL)
-		return 111;
-	snprintf(diag, sizeof diag, "550 5.7.1 %s", v == VERDICT_REJECT &&
-	    reason[0] ? reason : "message refused by policy");
-	snprintf(sentence, sizeof sentence, "Your message was refused by this "
-	    "gateway's policy%s%s.", v == VERDICT_REJECT && reason[0] ? ": " : "",
-	    v == VERDICT_REJECT ? reason : "");
-	for (i = 0; i < e.nrcpt; i++) {
-		dr[i].addr = e.rcpt[i];
-		dr[i].status = v == VERDICT_REJECT ? "5.7.1" : "4.4.7";
-		dr[i].diag = v == VERDICT_REJECT ? diag : "421 4.4.7 message expired";
-	}
-	if (e.sender[0] == '\0')
-		log_info("qid=%s verdict=reject reason=%s no bounce to <>", id, why);
-	else if (super_bounce(&e, mp, dr, e.nrcpt, sentence) == -1) {
-		log_warn(errno, "qid=%s unable to write the bounce", id);
-		return 111;
-	}
-	else
-		log_info("qid=%s verdict=reject reason=%s", id, why);
-	queue_remove(super_cf.qdir, "incoming", id);
-	return 0;
+	if (v == VERDICT_TEMPFAIL)
+		return scan_tempfail(id, mp, fd, &e, flags, why);
+	snprintf(w, sizeof w, "%s", why);
+	return scan_give_up(id, mp, fd, &e, flags, VERDICT_REJECT, w, reason);
 }

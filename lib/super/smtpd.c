@@ -24,6 +24,7 @@
 #include "io.h"
 #include "ip.h"
 #include "log.h"
+#include "sandbox.h"
 #include "super.h"
 
 /* A client's address as ip_parse takes it: a link-local one's "%scope"
@@ -82,6 +83,10 @@ spawn_smtpd(void)
 		/* dup2 onto itself would keep close-on-exec */
 		if (sv[1] == 3 ? fcntl(3, F_SETFD, 0) == -1 : dup2(sv[1], 3) == -1)
 			_exit(111);
+		if (sandbox_child(argv[0]) == -1) {
+			log_warn(errno, "unable to start smtpd-accept as its user");
+			_exit(111);
+		}
 		execvp(argv[0], argv);
 		_exit(111);
 	}
@@ -291,4 +296,24 @@ super_listen_all(void)
 		super_lfd[super_nlfd++] = fd;
 	}
 	return 0;
+}
+
+/* After the resident pools were started afresh: the smtpd-accept workers
+ * hold the old job sockets, so the idle ones leave now and the busy ones
+ * after their session; new workers get the new sockets. */
+void
+super_smtpd_retire(void)
+{
+	size_t i;
+
+	for (i = 0; i < super_nkids; i++) {
+		if (super_kids[i].kind != SUPER_CONN || super_kids[i].ctl == -1)
+			continue;
+		if (super_kids[i].busy)
+			super_kids[i].uses = super_cf.smtpdmaxuse;
+		else {
+			close(super_kids[i].ctl);
+			super_kids[i].ctl = -1;
+		}
+	}
 }

@@ -4,8 +4,9 @@
  * every scan worker finds one of each free) keep their rules and
  * databases loaded.  A stage line of any other program, or with
  * stageworkers 0, is forked and executed per message as before.
- * In the supervisor's process; a resident runs as the gateway's user. */
+ * In the supervisor's process; a resident runs as a stage (sandbox.h). */
 #include <errno.h>
+#include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "sandbox.h"
 #include "serve.h"
 #include "spawn.h"
 #include "super.h"
@@ -60,9 +62,13 @@ super_pool_socket(const char *line)
 void
 super_stage_gone(const struct super_child *c, int w)
 {
-	struct pool *p = &pools[c->pool];
+	struct pool *p;
 	time_t now = time(NULL);
 	long delay;
+
+	if (c->pool >= npools)
+		return;   /* of the chains before a reload */
+	p = &pools[c->pool];
 
 	if ((WIFEXITED(w) && WEXITSTATUS(w) == 0) || (WIFSIGNALED(w) &&
 	    (WTERMSIG(w) == SIGKILL || WTERMSIG(w) == SIGTERM))) {
@@ -148,7 +154,12 @@ spawn_stage(size_t k)
 		signal(SIGINT, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
-		/* a resident does not outlive us */
+		if (sandbox_child(p->av.v[0]) == -1) {
+			log_warn(errno, "unable to sandbox %s", p->line);
+			_exit(111);
+		}
+		/* a resident does not outlive us (set after the uid change,
+		 * which clears it) */
 		if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1 || getppid() != parent)
 			_exit(111);
 		if (p->sock[0] == SERVE_FD ? fcntl(SERVE_FD, F_SETFD, 0) == -1 :
@@ -236,4 +247,29 @@ super_pool_export(void)
 	else
 		unsetenv("PORTCULLIS_SERVE");
 	free(v);
+}
+
+/* After a reload changed the chains or the stages' limits: the residents
+ * finish the jobs they have and leave (a message whose resident left
+ * has its chain run again by fork and exec), and the pools start afresh
+ * from the new chains. */
+void
+super_pools_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < super_nkids; i++)
+		if (super_kids[i].kind == SUPER_STAGE) {
+			kill(super_kids[i].pid, SIGTERM);
+			super_kids[i].pool = SIZE_MAX;
+		}
+	for (i = 0; i < npools; i++) {
+		close(pools[i].sock[0]);
+		close(pools[i].sock[1]);
+		spawn_argv_free(&pools[i].av);
+	}
+	free(pools);
+	pools = NULL;
+	npools = 0;
+	super_pools_init();
 }

@@ -57,18 +57,24 @@ void   super_run_stage(const char *stage, enum super_kind, unsigned long limit);
 void   super_close_inherited(void);
 
 /* super.c: the envelope as a stage's or relay-out's environment
- * (DESIGN.md's variables); the retry schedule (0 scheduled, 1 past
- * queuelifetime, -1 error); a bounce (RFC 3464) for failed recipients */
+ * (DESIGN.md's variables); what happens to a message after a temporary
+ * failure (super_after_tempfail, the one rule); a bounce (RFC 3464) for
+ * failed recipients; a streamed copy into the quarantine */
+enum super_fate { SUPER_LATER, SUPER_GIVE_UP, SUPER_STUCK };
 struct dsn_rcpt;
 void   super_setenv(const char *name, const char *v);
 int    super_export_env(const struct envelope *);
-int    super_retry_later(const char *stage, const char *id,
-	const char *msgpath);
+enum super_fate super_after_tempfail(const char *stage, const char *id,
+	const char *msgpath, int force);
+int    super_quarantine(const struct envelope *, unsigned flags,
+	const char *why, int fd, char *oid, size_t oidn);
 int    super_bounce(const struct envelope *, const char *msgpath,
 	const struct dsn_rcpt *, size_t n, const char *reason);
 
 /* scan.c and deliver.c: one message each, in a forked worker; the exit
- * status of the worker (0 done with it, 111 try again soon) */
+ * status of the worker: 0 when the message was moved on, scheduled or
+ * given up; 111 only when not even its schedule could be written (the
+ * supervisor then holds it back in memory, children.c) */
 int    super_scan_one(const char *id);
 int    super_deliver_one(const char *id);
 
@@ -80,12 +86,14 @@ void   super_pool_close_jobs(void);
 void   super_stage_gone(const struct super_child *, int status);
 void   super_stages_stop(void);
 void   super_pool_export(void);
+void   super_pools_reset(void);
 
 /* smtpd.c: the listeners and the pool of smtpd-accept workers */
 int    super_listen_all(void);
 void   super_tend_pool(void);
 void   super_from_worker(int fd);
 void   super_accept_one(int l);
+void   super_smtpd_retire(void);
 
 /* priv.c: what the root part does before it gives root up */
 int    super_drop_root(void);

@@ -31,6 +31,8 @@ build)
 		pc libidn2 libidn2-dev
 		# spam-score: the Bayes token store
 		pc lmdb liblmdb-dev
+		# the supervisor and the filters: each stage's seccomp filter
+		pc libseccomp libseccomp-dev
 	else
 		need libpcre2-dev
 		need libssl-dev
@@ -41,6 +43,7 @@ build)
 		need libpsl-dev
 		need libidn2-dev
 		need liblmdb-dev
+		need libseccomp-dev
 	fi
 	;;
 test)

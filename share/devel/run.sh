@@ -20,6 +20,19 @@ ctl=$run/control
 # inside clients (may send anywhere): none but this machine
 [ -f "$ctl/relayclients" ] || echo 127.0.0.2 >"$ctl/relayclients"
 if [ "$(id -u)" = 0 ]; then
+	# portcullis refuses, as root, a queue below a folder another user
+	# could change (portcullis(7), PRIVILEGES): say so before it does
+	d=$(cd "$run" && pwd -P)
+	while :; do
+		set -- $(stat -c '%u %a' "$d")
+		if [ "$1" != 0 ] || { [ $((0$2 & 022)) != 0 ] && [ $((0$2 & 01000)) = 0 ]; }; then
+			echo "run.sh: fatal: $d is not root's alone; as root, portcullis" \
+				"refuses a queue below it; set PORTCULLIS_RUN=/tmp/portcullis-run" >&2
+			exit 111
+		fi
+		[ "$d" = / ] && break
+		d=$(dirname "$d")
+	done
 	chmod 755 "$run" "$ctl"
 	chown -R "$user" "$run/queue" "$run/maildir"
 	if ! setpriv --reuid="$(id -u $user)" --regid="$(id -g $user)" --clear-groups \

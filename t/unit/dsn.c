@@ -41,6 +41,22 @@ static const struct {
 	{ "550 5.7.1", "5.7.1" },
 };
 
+/* dsn_header_len: what of the first bytes of a message a bounce carries */
+static const struct {
+	const char *name, *in;
+	int more;
+	size_t want;
+	int cut;
+} hdr[] = {
+	{ "LF: up to the empty line", "A: 1\nB: 2\n\nbody\n", 1, 10, 0 },
+	{ "CRLF: up to the empty line", "A: 1\r\nB: 2\r\n\r\nbody", 1, 12, 0 },
+	{ "no header section at all", "\nbody\n", 1, 0, 0 },
+	{ "a header that ends with the file", "A: 1\nB: 2\n", 0, 10, 0 },
+	{ "a header longer than what was read: cut at a line", "A: 1\nB: 22222", 1, 5, 1 },
+	{ "one line longer than what was read: nothing", "A: 1111111111", 1, 0, 1 },
+	{ "a CR alone is no empty line", "A: 1\n\rB: 2\n\n", 1, 11, 0 },
+};
+
 int
 main(void)
 {
@@ -49,7 +65,7 @@ main(void)
 	struct dsn_rcpt r = { "bob@x.test", "5.7.1",
 	    "550 5.7.1 refused\r\nInjected: yes", NULL };
 	struct dsn d = { "gw.test", "alice@y.test", "Q1", "Refused: spam.", 0,
-	    "Subject: hi\n", 12, &r, 1 };
+	    "Subject: hi\n", 12, &r, 1, 0 };
 	size_t i;
 	int rc;
 
@@ -65,6 +81,12 @@ main(void)
 		dsn_status_of(status[i].reply, st, sizeof st);
 		tap_is(st, status[i].want, status[i].reply);
 	}
+	for (i = 0; i < sizeof hdr / sizeof hdr[0]; i++) {
+		int cut = -1;
+		size_t got = dsn_header_len(hdr[i].in, strlen(hdr[i].in), hdr[i].more, &cut);
+		tap_is_long((long)got, (long)hdr[i].want, hdr[i].name);
+		tap_is_long(cut, hdr[i].cut, "... cut flag");
+	}
 	tap_ok(dsn_format(&d, 0, &b) == 0 && buf_addc(&b, 0) == 0, "a bounce is formatted");
 	tap_ok(b.p && strstr(b.p, "\nRefused: spam.\n") != NULL, "... with the reason sentence");
 	tap_ok(b.p && strstr(b.p, "\nDiagnostic-Code: smtp; 550 5.7.1 refused  "
@@ -72,6 +94,11 @@ main(void)
 	tap_ok(b.p && strstr(b.p, "\nInjected:") == NULL, "... nowhere");
 	tap_ok(b.p && strstr(b.p, "Content-Type: text/rfc822-headers\n\nSubject: hi\n") != NULL,
 	    "... the original headers, never the body");
+	buf_free(&b);
+	d.hdr_cut = 1;
+	tap_ok(dsn_format(&d, 0, &b) == 0 && buf_addc(&b, 0) == 0 && b.p &&
+	    strstr(b.p, "header section was longer than 65536 bytes") != NULL,
+	    "a cut header section is said so in the human part");
 	buf_free(&b);
 	return tap_done();
 }
