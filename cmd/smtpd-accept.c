@@ -294,6 +294,7 @@ m_judge(void *ctx, const struct envelope *e, unsigned *flags,
 	int serve[SPAWN_MAX_STAGES];
 	struct envelope x = *e;
 	struct chain_result r;
+	const char *p;
 	int in = -1, out = -1, rc = -1;
 
 	if (doortimeout == 0 || ch->n == 0)
@@ -306,13 +307,29 @@ m_judge(void *ctx, const struct envelope *e, unsigned *flags,
 	/* safely on disk before anything reads it */
 	if (fsync(qm.fd) == -1 || env_export(&x) == -1 ||
 	    (in = open(tp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-	    (out = open(op, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) == -1) {
+	    (out = open(op, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1) {
 		log_warn(errno, "qid=%s unable to judge at the door; the queue will",
 		    qm.id);
 		rc = 0;
 		goto out;
 	}
 	chain_serve_from_env(ch, serve, SPAWN_MAX_STAGES);
+	/* Where the supervisor runs its stages under the scanners' own uid
+	 * (PORTCULLIS_DOORFORK=0), the door forks no parser under its uid:
+	 * a stage line without a running resident (a site's script,
+	 * stageworkers 0, a resident that failed) sends the message to be
+	 * judged after the queue. */
+	if ((p = getenv("PORTCULLIS_DOORFORK")) != NULL && strcmp(p, "0") == 0) {
+		size_t i;
+		for (i = 0; i < ch->n && i < SPAWN_MAX_STAGES; i++)
+			if (serve[i] == -1) {
+				snprintf(j->verdict, sizeof j->verdict, "accepted");
+				snprintf(j->reason, sizeof j->reason,
+				    "door=unjudged (stage %zu has no resident)", i + 1);
+				rc = 0;
+				goto out;
+			}
+	}
 	if (chain_run(ch, in, out, (unsigned)doortimeout * 1000, serve, td,
 	    &r) == -1 || r.late) {
 		/* not judged in time (or not at all): accepted as before

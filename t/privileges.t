@@ -218,6 +218,8 @@ if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
 	is '... outgoing/ the owner'"'"'s alone' "$(who "$Q/outgoing/new")" '65534:65534 700'
 	send "$gport" bob@ourco.test sandboxed
 	ok 'a message passes the chain and is delivered' wait_for 15 "$md/bob/new/*"
+	ok '... judged after the queue: the door forks no stage under its own uid' \
+		grep -q 'verdict=accepted reason=door=unjudged (stage 2 has no resident)' "$tmp/gw.log"
 	m=$(ls "$md"/bob/new/* 2>/dev/null | head -1)
 	is '... by relay-out under the delivery uid (lp)' "$(stat -c %u "$m" 2>/dev/null)" 7
 	like_file '... a stage ran under the scanners'"'"' uid' "$m" '^X-Probe-Uid: 6$'

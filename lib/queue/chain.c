@@ -21,12 +21,50 @@ static const char *const def_in[] = { "header-strip --direction in",
 static const char *const def_out[] = { "spoof-check -a", "filetype-check -a",
 	"spam-score -a", "header-strip --direction out", NULL };
 
+/* The chain in force that a supervisor handed over: its lines in
+ * $PORTCULLIS_CHAIN_IN or _OUT, one per line.  1 when there was one. */
+static int
+chain_from_env(int outbound, struct ctl_list *l)
+{
+	const char *e = getenv(outbound ? "PORTCULLIS_CHAIN_OUT" :
+	    "PORTCULLIS_CHAIN_IN"), *p, *nl;
+	size_t n = 1, len;
+
+	if (e == NULL)
+		return 0;
+	for (p = e; *p; p++)
+		n += *p == '\n';
+	memset(l, 0, sizeof *l);
+	if ((l->v = calloc(n, sizeof *l->v)) == NULL ||
+	    (l->lineno = calloc(n, sizeof *l->lineno)) == NULL)
+		return -1;
+	for (p = e; *p; p = *nl ? nl + 1 : nl) {
+		nl = strchr(p, '\n');
+		if (nl == NULL)
+			nl = p + strlen(p);
+		if ((len = (size_t)(nl - p)) == 0)
+			continue;
+		if ((l->v[l->n] = strndup(p, len)) == NULL)
+			return -1;
+		l->lineno[l->n] = (unsigned)l->n + 1;
+		l->n++;
+	}
+	snprintf(l->path, sizeof l->path, "$PORTCULLIS_CHAIN_%s",
+	    outbound ? "OUT" : "IN");
+	return 1;
+}
+
 int
 chain_load(int outbound, struct ctl_list *l)
 {
 	const char *const *cmd = outbound ? def_out : def_in;
 	size_t n;
+	int r;
 
+	/* under the supervisor, its chain in force, not the file's text,
+	 * which a refused reload may have left different */
+	if ((r = chain_from_env(outbound, l)) != 0)
+		return r == 1 ? 0 : -1;
 	if (ctl_lines(outbound ? "chain.out" : "chain.in", l) == -1)
 		return -1;
 	if (l->path[0] != '\0')

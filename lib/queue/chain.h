@@ -20,8 +20,9 @@ struct chain_result {
 	char reason[VERDICT_TEXT_MAX + 1];  /* the deciding stage's own text */
 };
 
-/* The chain of a direction: the control file, else the built-in default
- * (the filters that exist). */
+/* The chain of a direction: the supervisor's chain in force when it
+ * handed one over ($PORTCULLIS_CHAIN_IN, _OUT), else the control file,
+ * else the built-in default (the filters that exist). */
 int  chain_load(int outbound, struct ctl_list *);
 
 /* Run the chain with the message on in (a file, read from its start)

@@ -183,7 +183,7 @@ queue_open_as(const struct queue *q, struct queue_msg *m, const char *id)
 	for (;;) {
 		(void)unlink(p);
 		m->fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
-		    0600);
+		    0640);
 		if (m->fd >= 0)
 			return 0;
 		if (errno != ENOENT || made || make_dirs(q) == -1)

@@ -216,6 +216,29 @@ super_stages_stop(void)
 			kill(super_kids[i].pid, SIGTERM);
 }
 
+/* A chain's lines into one variable, a line each. */
+static void
+export_chain(const char *name, const struct ctl_list *l)
+{
+	size_t i, n = 1;
+	char *v, *p;
+
+	for (i = 0; i < l->n; i++)
+		n += strlen(l->v[i]) + 1;
+	if ((v = p = malloc(n)) == NULL) {
+		unsetenv(name);
+		return;
+	}
+	for (i = 0; i < l->n; i++) {
+		memcpy(p, l->v[i], strlen(l->v[i]));
+		p += strlen(l->v[i]);
+		*p++ = '\n';
+	}
+	*p = '\0';
+	setenv(name, v, 1);
+	free(v);
+}
+
 /* In a forked child about to execute smtpd-accept: the job socket of
  * every stage line with a resident running, kept open across exec (above
  * fd 9, clear of the fds 0 to 3 the child sets up) and named in
@@ -247,6 +270,12 @@ super_pool_export(void)
 	else
 		unsetenv("PORTCULLIS_SERVE");
 	free(v);
+	/* the chains in force, which a refused reload keeps */
+	export_chain("PORTCULLIS_CHAIN_IN", &super_cf.chain_in);
+	export_chain("PORTCULLIS_CHAIN_OUT", &super_cf.chain_out);
+	/* with stages under a uid of their own, the door forks none under
+	 * its uid: a stage without a resident is judged after the queue */
+	setenv("PORTCULLIS_DOORFORK", sandbox_cf.setuid ? "0" : "1", 1);
 }
 
 /* After a reload changed the chains or the stages' limits: the residents

@@ -90,6 +90,9 @@ bench)
 	# with their network checks off (bench-spam.sh); not needed by make check
 	perl -MMail::SpamAssassin -e 1 >/dev/null 2>&1 || need spamassassin
 	{ command -v rspamd && command -v rspamc; } >/dev/null 2>&1 || need rspamd
+	# bench-flow.py, the end-to-end load generator and watcher (Debian's
+	# python: its smtplib, ctypes for inotify)
+	[ -x /usr/bin/python3 ] || need python3
 	;;
 fuzz)
 	command -v clang >/dev/null 2>&1 || need clang

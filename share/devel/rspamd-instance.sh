@@ -4,10 +4,15 @@
 # turned off, so that it is measured on the same local work as spam-score
 # and SpamAssassin with local tests only.
 #
-#   rspamd_start WORK PORT   configuration, databases, pid file and log in
+#   rspamd_start WORK PORT [MILTERPORT]
+#                            configuration, databases, pid file and log in
 #                            WORK/rspamd; normal workers (one per core) on
-#                            127.0.0.1:PORT, no controller, proxy or fuzzy
-#                            worker.  Returns 0 once every worker has loaded
+#                            127.0.0.1:PORT, no controller or fuzzy worker.
+#                            With MILTERPORT, also a milter (rspamd_proxy
+#                            workers, one per core, scanning themselves) on
+#                            127.0.0.1:MILTERPORT for Postfix's smtpd_milters,
+#                            adding X-Spamd-Result and X-Spam-Status even to
+#                            mail from loopback; otherwise no proxy.  Returns 0 once every worker has loaded
 #                            its Hyperscan database (the first start
 #                            compiles it: tens of CPU seconds), 1 otherwise
 #                            with the log's tail on stderr.  Sets rspamd_pid
@@ -33,6 +38,7 @@ rspamd_pid=
 rspamd_start() {
 	rspamd_dir=$1/rspamd
 	_port=$2
+	_mport=${3:-}
 	_n=$(nproc 2>/dev/null || echo 1)
 	mkdir -p "$rspamd_dir/local.d" "$rspamd_dir/override.d" \
 		"$rspamd_dir/db" "$rspamd_dir/run" "$rspamd_dir/log" "$rspamd_dir/tmp" || return 1
@@ -66,6 +72,31 @@ worker "normal" {
 	.include "\$CONFDIR/worker-normal.inc"
 }
 EOC
+	# the milter: what REAL-PARTS.md's recipe for Postfix with rspamd says
+	_ready=$_n
+	if [ -n "$_mport" ]; then
+		cat >>"$rspamd_dir/rspamd.conf" <<EOC
+worker "rspamd_proxy" {
+	bind_socket = "127.0.0.1:$_mport";
+	milter = yes;
+	timeout = 120s;
+	upstream "local" {
+		default = yes;
+		self_scan = yes;
+	}
+	count = $_n;
+	max_retries = 5;
+	discard_on_reject = false;
+	quarantine_on_reject = false;
+	spam_header = "X-Spam";
+	reject_message = "Spam message rejected";
+}
+EOC
+		printf '%s\n' 'skip_local = false;' 'skip_authenticated = false;' \
+			'use = ["x-spamd-result", "x-spam-status"];' \
+			>"$rspamd_dir/local.d/milter_headers.conf"
+		_ready=$((2 * _n))
+	fi
 	cat >"$rspamd_dir/override.d/options.inc" <<EOC
 dns {
 	nameserver = ["127.0.0.1:1"];
@@ -106,11 +137,12 @@ EOC
 		--var "RUNDIR=$rspamd_dir/run" --var "LOGDIR=$rspamd_dir/log" \
 		>"$rspamd_dir/stdout" 2>&1 &
 	rspamd_pid=$!
-	# ready when each worker has said it loaded the compiled expressions
+	# ready when each worker (and milter) has said it loaded the compiled
+	# expressions
 	for _i in $(seq 1200); do
 		kill -0 "$rspamd_pid" 2>/dev/null || break
 		_r=$(grep -c 'rspamd_worker_hyperscan_ready' "$rspamd_dir/log/rspamd.log" 2>/dev/null)
-		[ "${_r:-0}" -ge "$_n" ] && return 0
+		[ "${_r:-0}" -ge "$_ready" ] && return 0
 		sleep 0.1
 	done
 	echo "rspamd-instance: rspamd is not ready after 120 s:" >&2
