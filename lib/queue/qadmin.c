@@ -450,7 +450,7 @@ write_atomic(const char *dir, const char *stage, const char *sub,
 		return -1;
 	unlink(t);   /* what a crash in this very write left */
 	if ((fd = open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
-	    O_NOCTTY, 0600)) == -1)
+	    O_NOCTTY, 0640)) == -1)
 		return -1;
 	if (io_write_all(fd, data, n) == -1 || fsync(fd) == -1) {
 		e = errno;
@@ -593,7 +593,7 @@ release_quarantined(const char *dir, const char *id)
 		goto out;
 	unlink(t);   /* a crash in an earlier release */
 	if ((out = open(t, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC |
-	    O_NOCTTY, 0600)) == -1)
+	    O_NOCTTY, 0640)) == -1)
 		goto out;
 	if (copy_unquarantined(fd, out) == -1 || fsync(out) == -1)
 		goto out;
