@@ -16,6 +16,7 @@
 #include "io.h"
 #include "log.h"
 #include "qadmin.h"
+#include "qlist.h"
 #include "queue.h"
 #include "verdict.h"
 
@@ -48,69 +49,6 @@ put_clean(const char *s, size_t max)
 	fputs(b, stdout);
 }
 
-/* untrusted bytes as a JSON string: UTF-8 kept where it is valid, every
- * other byte U+FFFD, controls escaped */
-static void
-put_json(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)(s ? s : "");
-	size_t k, i;
-
-	putchar('"');
-	while (*p) {
-		if (*p == '"' || *p == '\\') {
-			printf("\\%c", *p++);
-			continue;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			printf("\\u%04x", *p++);
-			continue;
-		}
-		if (*p < 0x80) {
-			putchar(*p++);
-			continue;
-		}
-		k = *p >= 0xf0 && *p <= 0xf4 ? 4 : *p >= 0xe0 ? 3 :
-		    *p >= 0xc2 && *p <= 0xdf ? 2 : 0;
-		if (*p >= 0xf5)
-			k = 0;
-		for (i = 1; i < k; i++)
-			if ((p[i] & 0xc0) != 0x80)
-				k = 0;
-		if (k == 3 && ((p[0] == 0xe0 && p[1] < 0xa0) ||
-		    (p[0] == 0xed && p[1] >= 0xa0)))
-			k = 0;
-		if (k == 4 && ((p[0] == 0xf0 && p[1] < 0x90) ||
-		    (p[0] == 0xf4 && p[1] >= 0x90)))
-			k = 0;
-		if (k == 0) {
-			fputs("\\ufffd", stdout);
-			p++;
-			continue;
-		}
-		fwrite(p, 1, k, stdout);
-		p += k;
-	}
-	putchar('"');
-}
-
-/* seconds as people read them: 45s, 12m, 3h, 2d */
-static const char *
-span(time_t s, char *b, size_t n)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 120)
-		snprintf(b, n, "%llds", (long long)s);
-	else if (s < 7200)
-		snprintf(b, n, "%lldm", (long long)s / 60);
-	else if (s < 172800)
-		snprintf(b, n, "%lldh", (long long)s / 3600);
-	else
-		snprintf(b, n, "%lldd", (long long)s / 86400);
-	return b;
-}
-
 static const char *
 stamp(time_t t, char *b, size_t n)
 {
@@ -122,74 +60,15 @@ stamp(time_t t, char *b, size_t n)
 	return b;
 }
 
-/* Whether a stage's messages are tried (and so have a next try). */
-static int
-tried(const char *stage)
-{
-	return strcmp(stage, "incoming") == 0 || strcmp(stage, "outgoing") == 0;
-}
-
-/* One message as one line: for people, or JSON with -j. */
+/* One message as one line (qlist_line): for people, or JSON with -j. */
 static void
 list_one(const struct qadmin_msg *m)
 {
-	char a[32], b[32];
-	size_t i;
-	time_t next = m->have_sched ? m->sched.next : 0;
+	struct buf b = BUF_INIT;
 
-	if (json) {
-		printf("{\"id\":");
-		put_json(m->id);
-		printf(",\"stage\":\"%s\",\"size\":%lld,\"arrival\":%lld,"
-		    "\"age\":%lld", m->stage, (long long)m->size,
-		    (long long)m->arrived, (long long)(now - m->arrived));
-		if (m->have_env) {
-			printf(",\"direction\":\"%s\",\"sender\":",
-			    env_dir_name(m->env.dir));
-			put_json(m->env.sender);
-			printf(",\"recipients\":[");
-			for (i = 0; i < m->env.nrcpt; i++) {
-				if (i)
-					putchar(',');
-				put_json(m->env.rcpt[i]);
-			}
-			putchar(']');
-		}
-		printf(",\"tries\":%u", m->have_sched ? m->sched.tries : 0);
-		if (tried(m->stage))
-			printf(",\"next\":%lld", (long long)(next > now ? next : now));
-		if (m->reason[0]) {
-			printf(",\"reason\":");
-			put_json(m->reason);
-		}
-		printf("}\n");
-		return;
-	}
-	printf("%s %s size=%lld age=%s", m->id, m->stage, (long long)m->size,
-	    span(now - m->arrived, a, sizeof a));
-	if (m->have_env) {
-		printf(" from=<");
-		put_clean(m->env.sender, 300);
-		printf("> rcpts=%zu to=", m->env.nrcpt);
-		for (i = 0; i < m->env.nrcpt && i < 3; i++) {
-			if (i)
-				putchar(',');
-			put_clean(m->env.rcpt[i], 300);
-		}
-		if (m->env.nrcpt > 3)
-			printf(",+%zu", m->env.nrcpt - 3);
-	} else
-		printf(" envelope=missing");
-	printf(" tries=%u", m->have_sched ? m->sched.tries : 0);
-	if (tried(m->stage))
-		printf(" next=%s", next > now ? (snprintf(b, sizeof b, "+%s",
-		    span(next - now, a, sizeof a)), b) : "now");
-	/* free text last, as in every line of ours */
-	if (m->reason[0]) {
-		printf(" reason=");
-		put_clean(m->reason, sizeof m->reason);
-	}
-	putchar('\n');
+	if (qlist_line(m, now, json, &b) == 0)
+		fwrite(b.p, 1, b.len, stdout);
+	buf_free(&b);
 }
 
 static int
@@ -286,7 +165,7 @@ cmd_show(const char *id)
 	show_line("stage", m.stage);
 	printf("size: %lld\n", (long long)m.size);
 	printf("arrival: %s (%s ago)\n", stamp(m.arrived, a, sizeof a),
-	    span(now - m.arrived, b, sizeof b));
+	    qlist_span(now - m.arrived, b, sizeof b));
 	if (m.have_env) {
 		if (m.env.qid)
 			show_line("queue-id", m.env.qid);
@@ -405,7 +284,7 @@ cmd_flush(char **ids, int n)
 	for (i = 0; i < n; i++) {
 		if ((r = find(ids[i], stage, sizeof stage)) != EXIT_OK)
 			rc = worst(rc, r);
-		else if (!tried(stage)) {
+		else if (!qlist_tried(stage)) {
 			log_warn(0, "qid=%s is in %s, which is never tried: release "
 			    "it instead", ids[i], stage);
 			rc = worst(rc, EXIT_GONE);
@@ -496,7 +375,7 @@ cmd_stats(void)
 		printf("%s messages=%zu bytes=%llu", qadmin_stages[i], s.n, s.bytes);
 		if (s.n)
 			printf(" oldest=%s age=%s", s.oldest_id,
-			    span(now - s.oldest, a, sizeof a));
+			    qlist_span(now - s.oldest, a, sizeof a));
 		putchar('\n');
 	}
 	return fflush(stdout) == EOF ? EXIT_TEMP : rc;

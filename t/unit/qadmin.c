@@ -16,6 +16,7 @@
 #include "env.h"
 #include "io.h"
 #include "qadmin.h"
+#include "qlist.h"
 #include "queue.h"
 #include "tap.h"
 #include "tmpdir.h"
@@ -198,6 +199,50 @@ test_flush_hold(void)
 	buf_free(&b);
 }
 
+/* A list line of hostile values: printable ASCII for people, JSON for
+ * scripts, the free text last. */
+static void
+test_list(void)
+{
+	struct qadmin_msg m;
+	struct buf b = BUF_INIT;
+	char *rcpt[] = { "a@x", "b\x1b[2J@x", "c@x", "d@x", "e@x" };
+
+	memset(&m, 0, sizeof m);
+	snprintf(m.id, sizeof m.id, "1764000000.M1P1Q1");
+	snprintf(m.stage, sizeof m.stage, "outgoing");
+	m.size = 123;
+	m.arrived = 1764000000 - 300;
+	m.have_env = 1;
+	m.env.sender = "eve\n@x";
+	m.env.rcpt = rcpt;
+	m.env.nrcpt = 5;
+	m.env.dir = ENV_DIR_IN;
+	m.have_sched = 1;
+	m.sched.tries = 2;
+	m.sched.next = 1764000000 + 7200;
+	snprintf(m.reason, sizeof m.reason, "stage 1 (sh)\texit 99");
+	tap_is_long(qlist_line(&m, 1764000000, 0, &b), 0, "list line");
+	tap_is(b.p, "1764000000.M1P1Q1 outgoing size=123 age=5m from=<eve?@x> "
+	    "rcpts=5 to=a@x,b?[2J@x,c@x,+2 tries=2 next=+2h "
+	    "reason=stage 1 (sh)?exit 99\n", "... controls cleaned, three recipients shown");
+	buf_reset(&b);
+	tap_is_long(qlist_line(&m, 1764000000, 1, &b), 0, "JSON line");
+	tap_is(b.p, "{\"id\":\"1764000000.M1P1Q1\",\"stage\":\"outgoing\",\"size\":123,"
+	    "\"arrival\":1763999700,\"age\":300,\"direction\":\"in\",\"sender\":"
+	    "\"eve\\u000a@x\",\"recipients\":[\"a@x\",\"b\\u001b[2J@x\",\"c@x\","
+	    "\"d@x\",\"e@x\"],\"tries\":2,\"next\":1764007200,\"reason\":"
+	    "\"stage 1 (sh)\\u0009exit 99\"}\n", "... every recipient, escaped");
+	m.have_env = 0;
+	snprintf(m.stage, sizeof m.stage, "hold");
+	m.reason[0] = '\0';
+	buf_reset(&b);
+	qlist_line(&m, 1764000000, 0, &b);
+	tap_is(b.p, "1764000000.M1P1Q1 hold size=123 age=5m envelope=missing "
+	    "tries=2\n", "... a held one without its envelope: no next try");
+	buf_free(&b);
+}
+
 int
 main(void)
 {
@@ -208,6 +253,7 @@ main(void)
 		perror("queue_mkstage");
 		return 1;
 	}
+	test_list();
 	test_release();
 	test_refusals();
 	test_flush_hold();
