@@ -56,6 +56,7 @@ PKGS_relay-out    = openssl libunbound
 PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
 PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
 PKGS_portcullis   = libseccomp
+PKGS_portcullis-queue =
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
@@ -150,7 +151,8 @@ fuzz-run: fuzz
 
 # The gateway in the foreground on built-in defaults (share/devel/run.sh:
 # queue and maildir in ./run, 127.0.0.1:2525); make demo shows the filters
-# at work on the example messages in share/examples.
+# at work on the example messages in share/examples, then the gateway
+# taking and delivering one message.
 run: all
 	@sh share/devel/run.sh $(abspath $(BIN))
 demo: all

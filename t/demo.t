@@ -1,6 +1,7 @@
 #!/bin/sh
-# The README's run command (make run) until the supervisor lands: the demo
-# script must show each filter at work with the verdicts the README promises.
+# make demo: the demo script must show each filter at work with the
+# verdicts the README promises, then one message through the running
+# gateway into its maildir route, and the queue empty again after.
 . "$(dirname "$0")/lib.sh"
 
 run sh "$top/share/devel/demo.sh" "$BIN"
@@ -14,4 +15,12 @@ like 'the display-name trick is quarantined' 'inbound-display\.eml: spoof-check 
 like 'the partner mail passes' 'inbound-legit\.eml: spoof-check pass'
 like 'outbound mail without our domain is rejected' 'spoof-check reject 5\.7\.1'
 like 'the annotated message carries Authentication-Results' '^Authentication-Results: gw\.ourco\.example;'
+like 'the executable named invoice.pdf is rejected' 'invoice\.eml: filetype-check reject 5\.7\.1 2 is application/x-dosexec'
+like 'mime-explode lists its parts' '^2	application/pdf	256	base64	-	invoice\.pdf$'
+like 'GTUBE is spam' 'gtube\.eml: spam-score flag 2\.7\.0 score=1003'
+like 'the gateway takes the message' '^DATA: 250 2\.0\.0 Ok: queued as '
+like '... and delivers it with the chain'"'"'s headers' '^X-Spam-Status: No, '
+like '... one id from the door to the delivery' '^portcullis: qid=[0-9.MPQ]+ delivery=done bounced=0$'
+like '... the queue is empty again' '^outgoing messages=0 bytes=0$'
+unlike 'no word of a supervisor yet to land' 'land'
 done_testing

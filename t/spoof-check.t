@@ -266,7 +266,7 @@ like 'the verdict names the limit' 'spoof-check quarantine 5\.6\.0 header sectio
 control headerfields many
 run spoof-check --direction in --sender bob@partner.example "$tmp/many.eml"
 is_exit 'a headerfields that is not a number is a configuration error' 111
-err_like 'stderr names the files' 'spoof-check: fatal: unable to read .*/headerfields or headerbytes: Invalid argument'
+err_like 'stderr names the files' 'spoof-check: fatal: unable to read .*/headerfields or headerbytes: control/headerfields line 1: "many" is not a number from 16 to 1000000$'
 is 'and no verdict is printed' "$out" ''
 rm -f "$PORTCULLIS_CONTROL/headerfields"
 

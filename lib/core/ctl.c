@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "hdr.h"
 #include "io.h"
+#include "log.h"
 
 static const char *dir_override;
 
@@ -208,12 +209,46 @@ ctl_read_path(const char *path, struct ctl_list *l)
 	return 1;
 }
 
+/* A control directory named by -C or $PORTCULLIS_CONTROL must be there: a
+ * typo in its name would otherwise start every program on its defaults
+ * (an empty relayclients, the shipped rules) without a word.  Only the
+ * default directory may be missing, which means every default
+ * (DESIGN.md).  0, or -1 with errno and log_detail's words. */
+static int
+dir_named_ok(void)
+{
+	const char *d = ctl_dir(), *how;
+	struct stat st;
+
+	if (dir_override && *dir_override)
+		how = "-C";
+	else if (getenv("PORTCULLIS_CONTROL") && *getenv("PORTCULLIS_CONTROL"))
+		how = "$PORTCULLIS_CONTROL";
+	else
+		return 0;
+	if (strcmp(d, CTL_DEFAULT_DIR) == 0)
+		return 0;
+	if (stat(d, &st) == 0) {
+		if (S_ISDIR(st.st_mode))
+			return 0;
+		errno = ENOTDIR;
+	} else if (errno != ENOENT && errno != ENOTDIR)
+		return 0;   /* EACCES and the like: the file's own open says it */
+	log_detail(errno, "the control directory %s named by %s %s", d, how,
+	    errno == ENOTDIR ? "is not a directory" : "does not exist");
+	return -1;
+}
+
 /* Control file name in the control directory; as ctl_read_path. */
 int
 ctl_lines(const char *name, struct ctl_list *l)
 {
 	char path[PATH_MAX];
 
+	if (dir_named_ok() == -1) {
+		memset(l, 0, sizeof *l);
+		return -1;
+	}
 	if ((size_t)snprintf(path, sizeof path, "%s/%s", ctl_dir(), name) >= sizeof path) {
 		memset(l, 0, sizeof *l);
 		errno = ENAMETOOLONG;
@@ -243,35 +278,81 @@ ctl_string(const char *name, const char *def, char *out, size_t n)
 	return 0;
 }
 
-/* A number in [min, max], def when missing; -1 with EINVAL when the file
- * holds anything else (a typo must not silently become a default). */
-int
-ctl_ulong(const char *name, unsigned long def, unsigned long min,
-    unsigned long max, unsigned long *out)
+/* The words for a value out of its bounds, for the log (log_detail):
+ * the file, the line and the bounds, so that the administrator need not
+ * guess; EINVAL. */
+static int
+bad_number(const char *name, const struct ctl_list *l, unsigned long min,
+    unsigned long max, const char *hint)
 {
-	struct ctl_list l;
-	unsigned long v;
-	char *end;
-	int r;
+	char v[80];
 
-	if ((r = ctl_lines(name, &l)) == -1)
+	log_clean(v, sizeof v, l->v[0], strlen(l->v[0]));
+	log_detail(EINVAL, "control/%s line %u: \"%s\" is not a number from "
+	    "%lu to %lu%s", name, l->lineno[0], v, min, max, hint);
+	errno = EINVAL;
+	return -1;
+}
+
+/* A number in [min, max] from a file, multiplied by 1024 for each of
+ * K, M or G after it when sizes is set. */
+static int
+number(const char *name, unsigned long def, unsigned long min,
+    unsigned long max, int sizes, unsigned long *out)
+{
+	static const char hint[] = " (K, M or G may follow: times 1024, "
+	    "1024^2, 1024^3)";
+	struct ctl_list l;
+	unsigned long v, k = 1;
+	const char *s;
+	char *end;
+
+	if (ctl_lines(name, &l) == -1)
 		return -1;
 	if (l.n == 0) {
 		*out = def;
 		ctl_free(&l);
 		return 0;
 	}
+	s = l.v[0];
 	errno = 0;
-	v = strtoul(l.v[0], &end, 10);
-	if (l.v[0][0] < '0' || l.v[0][0] > '9' || *end != '\0' || errno ||
-	    v < min || v > max) {
+	v = strtoul(s, &end, 10);
+	if (sizes && end[0] != '\0' && end[1] == '\0')
+		switch (end[0]) {
+		case 'K': case 'k': k = 1024UL; end++; break;
+		case 'M': case 'm': k = 1024UL * 1024; end++; break;
+		case 'G': case 'g': k = 1024UL * 1024 * 1024; end++; break;
+		}
+	if (s[0] < '0' || s[0] > '9' || *end != '\0' || errno ||
+	    v > ULONG_MAX / k || v * k < min || v * k > max) {
+		bad_number(name, &l, min, max, sizes ? hint : "");
 		ctl_free(&l);
 		errno = EINVAL;
 		return -1;
 	}
-	*out = v;
+	*out = v * k;
 	ctl_free(&l);
 	return 0;
+}
+
+/* A number in [min, max], def when missing; -1 with EINVAL when the file
+ * holds anything else (a typo must not silently become a default), with
+ * the file, line and bounds for the log (log_detail). */
+int
+ctl_ulong(const char *name, unsigned long def, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	return number(name, def, min, max, 0, out);
+}
+
+/* A size in bytes: as ctl_ulong, and "50M" is 50 MiB (K, M, G: binary
+ * multiples, as qmail's and Postfix's sizes are counted in bytes and an
+ * administrator thinks in megabytes). */
+int
+ctl_bytes(const char *name, unsigned long def, unsigned long min,
+    unsigned long max, unsigned long *out)
+{
+	return number(name, def, min, max, 1, out);
 }
 
 /* Where the shipped rules are: $PORTCULLIS_RULES; else share/rules beside
@@ -341,7 +422,7 @@ ctl_me(char *out, size_t n)
 int
 ctl_databytes(unsigned long *db, size_t *filter_max)
 {
-	if (ctl_ulong("databytes", CTL_DATABYTES, 1024, 1UL << 31, db) == -1)
+	if (ctl_bytes("databytes", CTL_DATABYTES, 1024, 1UL << 31, db) == -1)
 		return -1;
 	if (filter_max)
 		*filter_max = *db + CTL_FILTER_SLACK;
@@ -357,7 +438,7 @@ ctl_hdr_limits(struct hdr_limits *lim)
 	unsigned long f, b;
 
 	if (ctl_ulong("headerfields", HDR_MAX_FIELDS, 16, 1000000, &f) == -1 ||
-	    ctl_ulong("headerbytes", HDR_MAX_BYTES, 1024, 64UL << 20, &b) == -1)
+	    ctl_bytes("headerbytes", HDR_MAX_BYTES, 1024, 64UL << 20, &b) == -1)
 		return -1;
 	lim->max_fields = f;
 	lim->max_bytes = b;

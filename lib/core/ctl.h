@@ -29,6 +29,8 @@ int         ctl_lines(const char *name, struct ctl_list *);
 int         ctl_string(const char *name, const char *def, char *out, size_t);
 int         ctl_ulong(const char *name, unsigned long def, unsigned long min,
 	unsigned long max, unsigned long *out);
+int         ctl_bytes(const char *name, unsigned long def, unsigned long min,
+	unsigned long max, unsigned long *out);
 int         ctl_rules(const char *name, struct ctl_list *);
 void        ctl_free(struct ctl_list *);
 int         ctl_me(char *out, size_t);

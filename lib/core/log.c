@@ -1,5 +1,6 @@
 /* log: stderr messages in one grammar (see log.h).  log_fatal only prints:
  * the caller in cmd/ decides the exit status. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,8 @@
 
 static const char *prog = "portcullis";
 static int stamp;   /* each line begins with the time (log_init) */
+static char detail[512];   /* log_detail's words, for detail_err */
+static int detail_err;
 
 /* Remember the program's name (its basename) for every message. */
 void
@@ -43,11 +46,27 @@ vlog(const char *level, int err, const char *fmt, va_list ap)
 	/* ISO 8601 in UTC, when no journal or syslog stamps the line */
 	if (stamp && (now = time(NULL)) != (time_t)-1 && gmtime_r(&now, &tm))
 		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ ", &tm);
-	if (err)
+	if (err && err == detail_err) {
+		fprintf(stderr, "%s%s: %s%s: %s\n", when, prog, level, msg, detail);
+		detail_err = 0;
+	} else if (err)
 		fprintf(stderr, "%s%s: %s%s: %s\n", when, prog, level, msg,
 		    strerror(err));
 	else
 		fprintf(stderr, "%s%s: %s%s\n", when, prog, level, msg);
+}
+
+void
+log_detail(int err, const char *fmt, ...)
+{
+	va_list ap;
+	int e = errno;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof detail, fmt, ap);
+	va_end(ap);
+	detail_err = err;
+	errno = e;
 }
 
 /* A fatal error: "prog: fatal: MSG[: strerror(err)]". */

@@ -19,5 +19,11 @@ void        log_warn(int err, const char *fmt, ...)
 void        log_info(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 size_t      log_clean(char *dst, size_t dstsize, const char *src, size_t n);
+/* A library's own words for the error it is about to return (a control
+ * file's name, line and bounds, say): the next log_fatal or log_warn given
+ * that error number prints them instead of strerror's text, once.  The
+ * library records; only cmd/ prints. */
+void        log_detail(int err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 #endif

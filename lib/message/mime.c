@@ -61,8 +61,8 @@ mime_limits_ctl(struct mime_limits *l)
 
 	if (ctl_ulong("mimedepth", MIME_DEF_DEPTH, 1, 200, &v[0]) == -1 ||
 	    ctl_ulong("mimeparts", MIME_DEF_PARTS, 1, 10000000, &v[1]) == -1 ||
-	    ctl_ulong("mimebytes", MIME_DEF_TOTAL, 1024, 1UL << 40, &v[2]) == -1 ||
-	    ctl_ulong("mimepartbytes", MIME_DEF_PARTBYTES, 1024, 1UL << 40,
+	    ctl_bytes("mimebytes", MIME_DEF_TOTAL, 1024, 1UL << 40, &v[2]) == -1 ||
+	    ctl_bytes("mimepartbytes", MIME_DEF_PARTBYTES, 1024, 1UL << 40,
 	    &v[3]) == -1 ||
 	    ctl_ulong("mimeratio", MIME_DEF_RATIO, 2, 1000000, &v[4]) == -1 ||
 	    ctl_ulong("mimeseconds", MIME_DEF_SECONDS, 1, 86400, &v[5]) == -1)

@@ -72,6 +72,8 @@ test)
 	# t/dnsbl-check.t: blocklist zones served by a real rbldnsd
 	command -v rbldnsd >/dev/null 2>&1 || need rbldnsd
 	[ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need publicsuffix
+	# t/procmail.t: the README's and the pages' recipes under a real procmail
+	command -v procmail >/dev/null 2>&1 || need procmail
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc

@@ -161,6 +161,34 @@ test_values(void)
 			tap_is_long(errno, EINVAL, name);
 	}
 
+	/* sizes: ctl_bytes takes K, M and G (times 1024); ctl_ulong none */
+	struct { const char *in; int rc; unsigned long want; } sizes[] = {
+		{ "2048\n", 0, 2048 },
+		{ "4K\n", 0, 4096 },
+		{ "4k\n", 0, 4096 },
+		{ "3M\n", 0, 3UL << 20 },
+		{ "1G\n", -1, 0 },        /* above max */
+		{ "0K\n", -1, 0 },        /* below min */
+		{ "4KB\n", -1, 0 },
+		{ "K\n", -1, 0 },
+		{ "4 K\n", -1, 0 },
+		{ "4T\n", -1, 0 },
+		{ "18014398509481984K\n", -1, 0 },   /* 2^54 K: overflows */
+	};
+	for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
+		char name[128];
+		int r;
+		tmpdir_write("databytes", sizes[i].in, 0, path, sizeof path);
+		v = 0;
+		r = ctl_bytes("databytes", 777, 1000, 4000000, &v);
+		snprintf(name, sizeof name, "bytes '%s'", sizes[i].in);
+		name[strcspn(name, "\n")] = '\0';
+		tap_is_long(r, sizes[i].rc, name);
+		if (r == 0)
+			tap_is_long((long)v, (long)sizes[i].want, name);
+	}
+	unlink(path);
+
 	/* lines of a named control file */
 	tmpdir_write("relayclients", "10.0.0.0/8\n192.168.0.0/16\n", 0, path, sizeof path);
 	tap_is_long(ctl_lines("relayclients", &l), 1, "ctl_lines: found in the set dir");

@@ -245,13 +245,22 @@ test_guess(void)
 		e.ip = strdup("10.1.2.3");
 		tap_is_long(env_guess_dir(&e), -1, "guess: unreadable relayclients: -1");
 		env_free(&e);
-		/* and with no control directory at all: in, never an open relay */
+		/* a control directory named but missing (a typo): mail waits,
+		 * rather than every setting silently at its default */
 		snprintf(d, sizeof d, "%s/none", tmpdir_path);
 		ctl_set_dir(d);
 		memset(&e, 0, sizeof e);
 		e.ip = strdup("10.1.2.3");
-		tap_is_long(env_guess_dir(&e), 0, "guess: no control dir: 0");
-		tap_is(env_dir_name(e.dir), "in", "guess: no control dir: in");
+		tap_is_long(env_guess_dir(&e), -1, "guess: a named control dir missing: -1");
+		env_free(&e);
+		/* and with an empty one (every default): in, never an open relay */
+		snprintf(d, sizeof d, "%s/empty", tmpdir_path);
+		mkdir(d, 0755);
+		ctl_set_dir(d);
+		memset(&e, 0, sizeof e);
+		e.ip = strdup("10.1.2.3");
+		tap_is_long(env_guess_dir(&e), 0, "guess: no control files: 0");
+		tap_is(env_dir_name(e.dir), "in", "guess: no control files: in");
 		env_free(&e);
 	}
 	ctl_set_dir(NULL);
