@@ -239,7 +239,9 @@ if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
 	for i in $(seq 900); do
 		rp=$(ps -o pid=,comm= --ppid "$(ps -o pid= --ppid $gw | tr '\n' ',' | sed 's/,$//')" 2>/dev/null |
 			awk '$2 == "relay-out" { print $1; exit }')
-		[ -n "$rp" ] && break
+		# the one that waits on the mute peer, not a short delivery's
+		[ -n "$rp" ] && sleep 0.5 && kill -0 "$rp" 2>/dev/null && break
+		rp=
 		sleep 0.1
 	done
 	[ -n "$rp" ] || echo "# relay-out not seen in 90 s: $(tail -5 "$tmp/gw.log")"
