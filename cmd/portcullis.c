@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "ctl.h"
 #include "log.h"
 #include "queue.h"
@@ -64,28 +65,6 @@ recover(int all)
 		log_info("recovery: removed %zu leftover files", n);
 }
 
-/* The default chains: the filters that exist, each later one added. */
-static const char *const def_in[] = { "header-strip --direction in",
-	"spoof-check -a", "filetype-check -a", "spam-score -a", NULL };
-static const char *const def_out[] = { "spoof-check -a", "filetype-check -a",
-	"spam-score -a", "header-strip --direction out", NULL };
-
-static int
-chain_default(struct ctl_list *l, const char *const *cmd)
-{
-	size_t n;
-
-	for (n = 0; cmd[n]; n++)
-		;
-	if ((l->v = calloc(n, sizeof *l->v)) == NULL ||
-	    (l->lineno = calloc(n, sizeof *l->lineno)) == NULL)
-		return -1;
-	for (l->n = 0; l->n < n; l->n++)
-		if ((l->v[l->n] = strdup(cmd[l->n])) == NULL)
-			return -1;
-	return 0;
-}
-
 static int
 config(void)
 {
@@ -122,17 +101,12 @@ config(void)
 	    ctl_ulong("stageworkers", super_cf.scanconc, 0, 1000, &super_cf.stageworkers) == -1 ||
 	    ctl_me(super_cf.me, sizeof super_cf.me) == -1 ||
 	    ctl_lines("listen", &super_cf.listen) == -1 ||
-	    ctl_lines("chain.in", &super_cf.chain_in) == -1 ||
-	    ctl_lines("chain.out", &super_cf.chain_out) == -1 ||
+	    chain_load(0, &super_cf.chain_in) == -1 ||
+	    chain_load(1, &super_cf.chain_out) == -1 ||
 	    sandbox_config(&sandbox_cf) == -1) {
 		cf_error(errno, "unable to read the control files");
 		return -1;
 	}
-	if ((super_cf.chain_in.path[0] == '\0' &&
-	    chain_default(&super_cf.chain_in, def_in) == -1) ||
-	    (super_cf.chain_out.path[0] == '\0' &&
-	    chain_default(&super_cf.chain_out, def_out) == -1))
-		return -1;
 	if (super_cf.listen.n == 0 && (super_cf.listen.v = calloc(1, sizeof *super_cf.listen.v)) &&
 	    (super_cf.listen.lineno = calloc(1, sizeof *super_cf.listen.lineno)) &&
 	    (super_cf.listen.v[0] = strdup(DEF_LISTEN)))
@@ -360,6 +334,11 @@ main(int argc, char **argv)
 	if (getenv("PORTCULLIS_LOGTIME") == NULL)
 		setenv("PORTCULLIS_LOGTIME", getenv("JOURNAL_STREAM") ? "0" : "1", 1);
 	log_init(argv[0]);
+	/* the chains are ours to read from control/: these variables are
+	 * for the smtpd-accept workers we start (lib/queue/chain.h) */
+	unsetenv("PORTCULLIS_CHAIN_IN");
+	unsetenv("PORTCULLIS_CHAIN_OUT");
+	unsetenv("PORTCULLIS_SERVE");
 	/* queue files 0640, folders as made: the door's reach the
 	 * supervisor through the group (portcullis(7), PRIVILEGES) */
 	umask(027);

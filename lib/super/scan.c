@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "chain.h"
 #include "dsn.h"
 #include "io.h"
 #include "log.h"
@@ -19,146 +20,6 @@
 #include "spawn.h"
 #include "super.h"
 #include "verdict.h"
-
-static enum verdict
-verdict_of_code(int c)
-{
-	return c == 0 ? VERDICT_PASS : c == 99 ? VERDICT_QUARANTINE :
-	    c == 100 ? VERDICT_REJECT : VERDICT_TEMPFAIL;
-}
-
-static int
-lost_not_late(const int *status, size_t n)
-{
-	size_t i;
-	int lost = 0;
-
-	for (i = 0; i < n; i++) {
-		if (status[i] == SPAWN_TIMEDOUT)
-			return 0;
-		lost |= status[i] == SPAWN_LOST;
-	}
-	return lost;
-}
-
-/* Run the chain with the message on stdin into the outgoing queue's tmp
- * file; the worst verdict wins.  why names the stage that decided. */
-static enum verdict
-run_chain(const struct ctl_list *chain, int in, int out, char *why,
-    size_t whyn)
-{
-	struct spawn_argv st[SPAWN_MAX_STAGES];
-	int status[SPAWN_MAX_STAGES], serve[SPAWN_MAX_STAGES];
-	enum verdict v = VERDICT_PASS, sv;
-	size_t i, n = chain->n;
-	int c, try;
-
-	snprintf(why, whyn, "no stage objected");
-	if (n > SPAWN_MAX_STAGES) {
-		snprintf(why, whyn, "chain too long");
-		return VERDICT_TEMPFAIL;
-	}
-	for (i = 0; i < n; i++)
-		if (spawn_split(chain->v[i], &st[i]) == -1) {
-			while (i-- > 0)
-				spawn_argv_free(&st[i]);
-			snprintf(why, whyn, "bad chain line %u", chain->lineno[0]);
-			return VERDICT_TEMPFAIL;
-		}
-	for (i = 0; i < n; i++)
-		serve[i] = super_pool_socket(chain->v[i]);
-	for (try = 0; n; try++) {
-		if (spawn_pipeline(st, n, in, out, (unsigned)super_cf.stagetimeout *
-		    1000, serve, status) == -1) {
-			snprintf(why, whyn, "unable to start the chain: %s",
-			    strerror(errno));
-			v = VERDICT_TEMPFAIL;
-			n = 0;
-			break;
-		}
-		/* A resident that died on the message (killed, out of
-		 * memory, a crash) said nothing about it: the chain runs again
-		 * at once, every stage by fork and exec, rather than the
-		 * message waiting retrymin for its rescan.  Once: what fails
-		 * then is counted as it comes.  Not after a timeout, which
-		 * has had its time already. */
-		if (try > 0 || !lost_not_late(status, n) ||
-		    lseek(in, 0, SEEK_SET) != 0 || ftruncate(out, 0) != 0 ||
-		    lseek(out, 0, SEEK_SET) != 0)
-			break;
-		log_warn(0, "a resident stage ended without a status; "
-		    "the chain runs again, by fork and exec");
-		for (i = 0; i < n; i++)
-			serve[i] = -1;
-	}
-	for (i = 0; i < n; i++) {
-		c = spawn_exit_code(status[i]);
-		if (c == -1) {
-			log_warn(0, "stage %zu (%s) %s: counted as 111", i + 1,
-			    st[i].v[0], status[i] == SPAWN_TIMEDOUT ? "timed out" :
-			    status[i] == SPAWN_LOST ? "ended without a status" :
-			    WIFSIGNALED(status[i]) ? "died by a signal" :
-			    "exited with an unknown status");
-		}
-		sv = verdict_of_code(c);
-		if (sv > v || (sv == v && sv != VERDICT_PASS && i == 0)) {
-			v = sv;
-			snprintf(why, whyn, "stage %zu (%s) exit %d", i + 1, st[i].v[0],
-			    c == -1 ? 111 : c);
-		}
-	}
-	for (i = 0; i < chain->n && i < SPAWN_MAX_STAGES; i++)
-		spawn_argv_free(&st[i]);
-	return v;
-}
-
-/* While the chain runs, the stages' stderr goes into an unnamed file, so
- * that a reject can quote the stage's own reason (lib/queue/dsn.c); after, the
- * lines go on to our stderr as before.  -1: the log goes straight on. */
-static int
-stage_log_begin(int *saved)
-{
-	char p[PATH_MAX];
-	int fd;
-
-	*saved = -1;
-	if (queue_path(p, sizeof p, super_cf.qdir, "incoming", "tmp", NULL) == -1 ||
-	    (fd = open(p, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1)
-		return -1;
-	if ((*saved = fcntl(2, F_DUPFD_CLOEXEC, 3)) == -1 || dup2(fd, 2) == -1) {
-		if (*saved != -1)
-			close(*saved);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-static void
-stage_log_end(int fd, int saved, const char *verdict, char *reason, size_t n)
-{
-	char b[16384], more[4096];
-	ssize_t r;
-	size_t got = 0;
-
-	reason[0] = '\0';
-	if (fd == -1)
-		return;
-	dup2(saved, 2);
-	close(saved);
-	/* the first 16 KiB are kept to find the reason in; all goes on */
-	if (lseek(fd, 0, SEEK_SET) == 0)
-		while ((r = io_read_some(fd, got < sizeof b ? b + got : more,
-		    got < sizeof b ? sizeof b - got : sizeof more)) > 0) {
-			(void)io_write_all(2, got < sizeof b ? b + got : more,
-			    (size_t)r);
-			if (got < sizeof b)
-				got += (size_t)r;
-		}
-	if (dsn_stage_reason(b, got, verdict, reason, n) == -1)
-		reason[0] = '\0';
-	close(fd);
-}
 
 /* A give-up that failed (the quarantine or the bounce could not be
  * written) is tried again with backoff, never at once. */
@@ -277,7 +138,12 @@ super_scan_one(const char *id)
 	struct queue_msg om;
 	unsigned flags;
 	enum verdict v;
-	int fd, tfd, logfd, saved;
+	const struct ctl_list *ch;
+	struct chain_result cr;
+	char td[PATH_MAX];
+	int serve[SPAWN_MAX_STAGES];
+	size_t i;
+	int fd, tfd;
 
 	if (queue_path(mp, sizeof mp, super_cf.qdir, "incoming", "new", id) == -1 ||
 	    queue_path(ep, sizeof ep, super_cf.qdir, "incoming", "env", id) == -1) {
@@ -302,10 +168,16 @@ super_scan_one(const char *id)
 		log_warn(errno, "qid=%s unable to open outgoing", id);
 		return scan_tempfail(id, mp, fd, &e, flags, "unable to open outgoing");
 	}
-	logfd = stage_log_begin(&saved);
-	v = run_chain(e.dir == ENV_DIR_OUT ? &super_cf.chain_out : &super_cf.chain_in, fd,
-	    om.fd, why, sizeof why);
-	stage_log_end(logfd, saved, "reject", reason, sizeof reason);
+	/* the one chain runner the door uses too, on our residents */
+	ch = e.dir == ENV_DIR_OUT ? &super_cf.chain_out : &super_cf.chain_in;
+	for (i = 0; i < ch->n && i < SPAWN_MAX_STAGES; i++)
+		serve[i] = super_pool_socket(ch->v[i]);
+	(void)chain_run(ch, fd, om.fd, (unsigned)super_cf.stagetimeout * 1000,
+	    serve, queue_path(td, sizeof td, super_cf.qdir, "incoming", "tmp",
+	    NULL) == 0 ? td : NULL, &cr);
+	v = cr.v;
+	snprintf(why, sizeof why, "%s", cr.why);
+	snprintf(reason, sizeof reason, "%s", cr.reason);
 	if (v <= VERDICT_FLAG) {
 		if (queue_commit(&om, &e, flags) == -1) {
 			log_warn(errno, "qid=%s unable to queue for delivery", id);

@@ -25,18 +25,6 @@ size_t super_nkids;
 int super_lfd[SUPER_MAX_LISTEN];
 size_t super_nlfd;
 
-static char *
-rcpt_lines(const struct envelope *e)
-{
-	struct buf b = BUF_INIT;
-	size_t i;
-
-	for (i = 0; i < e->nrcpt; i++)
-		if (buf_printf(&b, "%s%s", i ? "\n" : "", e->rcpt[i]) == -1)
-			return NULL;
-	return buf_cstr(&b);
-}
-
 void
 super_setenv(const char *name, const char *v)
 {
@@ -50,20 +38,7 @@ super_setenv(const char *name, const char *v)
 int
 super_export_env(const struct envelope *e)
 {
-	char *r = rcpt_lines(e);
-
-	if (r == NULL)
-		return -1;
-	setenv("SENDER", e->sender ? e->sender : "", 1);
-	setenv("RECIPIENT", r, 1);
-	free(r);
-	setenv("DIRECTION", env_dir_name(e->dir), 1);
-	super_setenv("QUEUEID", e->qid);
-	super_setenv("TCPREMOTEIP", e->ip);
-	super_setenv("TCPREMOTEHOST", e->host);
-	super_setenv("HELO", e->helo);
-	super_setenv("TLS", e->tls);
-	return 0;
+	return env_export(e);
 }
 
 /* What happens to a message after a temporary failure: the one rule,
