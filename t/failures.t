@@ -245,6 +245,8 @@ bounded '... (inbound): chain runs bounded' "$tmp/count/chain" 2 "$q" 3
 q=$(qid_of "$tmp/count/relay" stall@slow.test)
 bounded 'a delivery past timeoutdelivery: relay-out runs bounded' "$tmp/count/relay" 3 "$q" 2
 like_log '... relay-out was killed' "qid=$q relay-out still running after timeoutdelivery \\(8s\\): killed"
+# relay-out gets TERM, then KILL 5 s later: the deferral follows that
+for i in $(seq 200); do grep -q "qid=$q delivery=deferred" "$tmp/gw.log" && break; sleep 0.1; done
 like_log '... and the message deferred' "qid=$q delivery=deferred left=1 bounced=0 timeout=1"
 ok '... never two deliveries of it at once' test ! -s "$tmp/count/overlap"
 n=$(grep -c 'qid=noenv1 unable to read its envelope' "$tmp/gw.log")
