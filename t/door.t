@@ -150,4 +150,17 @@ r=$(send alice@ourco.test someone@outside.example "$tmp/exe.eml" 127.0.0.2)
 like_r 'an outbound exe is refused at DATA too' '^550 5\.7\.1 '
 
 kill $gw; wait $gw 2>/dev/null; gw=
+
+# --- a resident that fails at its start: the door does not wait for it ----
+printf 'this is not a rule\n' >"$PORTCULLIS_CONTROL/spam"
+: >"$tmp/gw.log"
+ok 'with a broken rule file the supervisor starts' start_gw
+for i in $(seq 100); do grep -q 'resident spam-score -a failed at its start' "$tmp/gw.log" && break; sleep 0.1; done
+sleep 1
+t0=$(date +%s)
+r=$(send alice@outside.example bob@ourco.test "$tmp/plain.eml")
+t1=$(date +%s)
+like_r 'the message gets 451 at once: the stage cannot judge it' '^451 4\.7\.1 '
+ok '... not after doortimeout spent waiting for a resident' test $((t1 - t0)) -lt 2
+kill $gw; wait $gw 2>/dev/null; gw=
 done_testing

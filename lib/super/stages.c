@@ -86,6 +86,10 @@ super_stage_gone(const struct super_child *c, int w)
 	p->wait_until = now + delay;
 	log_warn(0, "resident %s failed at its start (status %d); its messages "
 	    "run it by fork and exec; next try in %ld s", p->line, w, delay);
+	/* the door's workers were handed this pool's job socket, which no
+	 * resident reads now: new ones start without it, rather than each
+	 * message waiting doortimeout at the door */
+	super_smtpd_retire();
 }
 
 static int
@@ -185,8 +189,17 @@ super_tend_stages(void)
 	for (k = 0; k < npools; k++) {
 		if (now < pools[k].wait_until)
 			continue;
-		for (n = i = 0; i < super_nkids; i++)
-			n += super_kids[i].kind == SUPER_STAGE && super_kids[i].pool == k;
+		for (n = i = 0; i < super_nkids; i++) {
+			if (super_kids[i].kind != SUPER_STAGE || super_kids[i].pool != k)
+				continue;
+			n++;
+			/* a resident up for a few seconds: the pool has
+			 * mended, and the door's new workers get it again */
+			if (pools[k].fails > 0 && now - super_kids[i].idle >= 3) {
+				pools[k].fails = 0;
+				super_smtpd_retire();
+			}
+		}
 		while (n++ < super_cf.stageworkers && now >= pools[k].wait_until)
 			spawn_stage(k);
 	}
@@ -255,7 +268,8 @@ super_pool_export(void)
 		for (i = 0; i < super_nkids; i++)
 			if (super_kids[i].kind == SUPER_STAGE && super_kids[i].pool == p)
 				break;
-		if (i == super_nkids ||
+		/* none running, or failing at their start: not for the door */
+		if (i == super_nkids || pools[p].fails > 0 ||
 		    (fd = fcntl(pools[p].sock[1], F_DUPFD, 10)) == -1)
 			continue;
 		add = strlen(pools[p].line) + 16;
