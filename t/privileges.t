@@ -244,7 +244,7 @@ if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
 		rp=
 		sleep 0.1
 	done
-	[ -n "$rp" ] || echo "# relay-out not seen in 90 s: $(tail -5 "$tmp/gw.log")"
+	[ -n "$rp" ] || { echo "relay-out not seen in 90 s; children:"; ps -o pid,ppid,uid,etimes,args --ppid "$(ps -o pid= --ppid $gw | tr '\n' ',' | sed 's/,$//')"; ps -o pid,uid,args --ppid $gw; tail -15 "$tmp/gw.log"; } >&2
 	dw=$(ps -o ppid= -p "${rp:-1}" 2>/dev/null | tr -d ' ')
 	is '... relay-out runs as the delivery uid' "$(ps -o uid= -p "${rp:-1}" 2>/dev/null | tr -d ' ')" 7
 	is '... its worker keeps only CAP_KILL once relay-out started' \
