@@ -220,6 +220,47 @@ deliver_stuck(const char *id, const char *mp, int fd, const char *why)
 	return 0;
 }
 
+/* Inbound recipients that failed for good: a copy of the message for
+ * them alone into quarantine, the replies on top, under an id of its own
+ * (the log line names both), so that releasing it delivers to them. */
+static int
+deliver_hold(const char *id, const char *mp, const struct envelope *e,
+    unsigned flags, const struct dsn_rcpt *dr, size_t n)
+{
+	struct envelope h = *e;
+	char oid[QUEUE_ID_MAX], why[600], **rcpt;
+	size_t i, o;
+	int fd, rc;
+
+	if ((rcpt = calloc(n, sizeof *rcpt)) == NULL)
+		return -1;
+	o = (size_t)snprintf(why, sizeof why, "undeliverable, not bounced to "
+	    "an outside sender:");
+	for (i = 0; i < n; i++) {
+		rcpt[i] = (char *)dr[i].addr;
+		if (o < sizeof why)
+			o += (size_t)snprintf(why + o, sizeof why - o, "%s <%s> %s",
+			    i ? ";" : "", dr[i].addr, dr[i].diag);
+	}
+	h.rcpt = rcpt;
+	h.nrcpt = n;
+	h.qid = NULL;
+	if ((fd = open(mp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1) {
+		free(rcpt);
+		return -1;
+	}
+	rc = super_quarantine(&h, flags, why, fd, oid, sizeof oid);
+	close(fd);
+	free(rcpt);
+	if (rc == -1) {
+		log_warn(errno, "qid=%s unable to hold its failed recipients", id);
+		return -1;
+	}
+	log_info("qid=%s held=%zu quarantine=%s reason=no bounce to an outside "
+	    "sender", id, n, oid);
+	return 0;
+}
+
 /* Write e with the recipients of kind[] in keep into the envelope. */
 static int
 record(const char *id, const struct envelope *e, unsigned flags,
@@ -318,8 +359,15 @@ super_deliver_one(const char *id)
 		log_warn(errno, "qid=%s unable to record its accepted recipients", id);
 		return deliver_later(id, mp, "envelope not rewritten");
 	}
-	/* 2: one bounce for those that failed for good */
-	if (ndr && super_bounce(&e, mp, dr, ndr, reason) == -1) {
+	/* 2: one bounce for those that failed for good, to a sender we can
+	 * trust (outbound: our relay clients); inbound, a copy for them is
+	 * held in quarantine instead, for the administrator to release: a
+	 * bounce to an outside envelope sender, whom nobody checked, would
+	 * be backscatter */
+	if (ndr && e.dir == ENV_DIR_IN) {
+		if (deliver_hold(id, mp, &e, flags, dr, ndr) == -1)
+			return deliver_later(id, mp, "failed recipients not held");
+	} else if (ndr && super_bounce(&e, mp, dr, ndr, reason) == -1) {
 		log_warn(errno, "qid=%s unable to write the bounce", id);
 		return deliver_later(id, mp, "bounce not written");
 	}
