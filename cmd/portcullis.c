@@ -10,6 +10,8 @@
  * is main() and the wiring; each concern is a module of lib/super/. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <netdb.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,6 +26,7 @@
 #include "log.h"
 #include "queue.h"
 #include "sandbox.h"
+#include "spawn.h"
 #include "super.h"
 #include "verdict.h"
 
@@ -264,6 +267,69 @@ reload(void)
 	    restart ? "; resident stages restart" : "");
 }
 
+/* Whether a chain line's program can be run: a path, or found on PATH
+ * (ours first, set_path). */
+static int
+runnable(const char *line)
+{
+	struct spawn_argv a;
+	char p[PATH_MAX];
+	const char *path = getenv("PATH"), *e;
+	int ok = 0;
+
+	if (spawn_split(line, &a) == -1)
+		return 0;
+	if (strchr(a.v[0], '/'))
+		ok = access(a.v[0], X_OK) == 0;
+	for (; !ok && path && *path; path = *e ? e + 1 : e) {
+		e = strchrnul(path, ':');
+		if ((size_t)snprintf(p, sizeof p, "%.*s/%s", (int)(e - path),
+		    path, a.v[0]) < sizeof p)
+			ok = access(p, X_OK) == 0;
+	}
+	spawn_argv_free(&a);
+	return ok;
+}
+
+/* -n: read and check the supervisor's own configuration, bind nothing,
+ * start nothing: every setting in bounds, every listen line an address
+ * and a port, every chain line a program that can be run.  0, or 111
+ * with a line for each fault. */
+static int
+check_config(void)
+{
+	struct addrinfo *ai;
+	size_t i;
+	int bad = 0;
+
+	if (config() == -1)
+		return EXIT_TEMP;
+	for (i = 0; i < super_cf.listen.n; i++) {
+		if (super_listen_parse(super_cf.listen.v[i],
+		    super_cf.listen.lineno[i], &ai) == -1)
+			bad = 1;
+		else
+			freeaddrinfo(ai);
+	}
+	for (i = 0; i < super_cf.chain_in.n + super_cf.chain_out.n; i++) {
+		const struct ctl_list *l = i < super_cf.chain_in.n ?
+		    &super_cf.chain_in : &super_cf.chain_out;
+		size_t k = i < super_cf.chain_in.n ? i : i - super_cf.chain_in.n;
+		if (!runnable(l->v[k])) {
+			log_fatal(0, "%s line %u: \"%s\": no such program",
+			    l == &super_cf.chain_in ? "chain.in" : "chain.out",
+			    l->lineno[k] ? l->lineno[k] : (unsigned)k + 1, l->v[k]);
+			bad = 1;
+		}
+	}
+	if (bad)
+		return EXIT_TEMP;
+	log_info("configuration ok: control %s, queue %s, %zu listeners, "
+	    "chains of %zu and %zu stages", ctl_dir(), super_cf.qdir,
+	    super_cf.listen.n, super_cf.chain_in.n, super_cf.chain_out.n);
+	return 0;
+}
+
 static void
 loop(void)
 {
@@ -328,7 +394,7 @@ int
 main(int argc, char **argv)
 {
 	struct sigaction sa;
-	int ch;
+	int ch, lint = 0;
 
 	/* one id and one time on every line: journald stamps its own */
 	if (getenv("PORTCULLIS_LOGTIME") == NULL)
@@ -342,13 +408,15 @@ main(int argc, char **argv)
 	/* queue files 0640, folders as made: the door's reach the
 	 * supervisor through the group (portcullis(7), PRIVILEGES) */
 	umask(027);
-	while ((ch = getopt(argc, argv, "C:Q:")) != -1) {
+	while ((ch = getopt(argc, argv, "C:Q:n")) != -1) {
 		if (ch == 'C')
 			ctl_set_dir(optarg);
 		else if (ch == 'Q')
 			setenv("PORTCULLIS_QUEUE", optarg, 1);
+		else if (ch == 'n')
+			lint = 1;
 		else {
-			log_fatal(0, "usage: portcullis [-C controldir] [-Q queuedir]");
+			log_fatal(0, "usage: portcullis [-n] [-C controldir] [-Q queuedir]");
 			return EXIT_TEMP;
 		}
 	}
@@ -357,6 +425,8 @@ main(int argc, char **argv)
 	snprintf(super_cf.qdir, sizeof super_cf.qdir, "%s", queue_dir_default(NULL));
 	setenv("PORTCULLIS_QUEUE", super_cf.qdir, 1);
 	set_path();
+	if (lint)
+		return check_config();
 	if (config() == -1 || super_listen_all() == -1 || super_drop_root() == -1)
 		return EXIT_TEMP;
 	if (queue_mkstage(super_cf.qdir, "incoming") == -1 ||

@@ -86,4 +86,23 @@ else
 	run env PORTCULLIS_CONTROL=/etc/portcullis spoof-check --direction in <"$tmp/m.eml"
 	is_exit '... the default named but absent: defaults too, 0' 0
 fi
+# --- the supervisor: -n checks, a listen port out of range is refused --
+mkdir "$tmp/sc"
+printf '127.0.0.1:99999\n' >"$tmp/sc/listen"
+run portcullis -n -C "$tmp/sc" -Q "$tmp/scq"
+is_exit 'portcullis -n: a listen port of 99999 is an error' 111
+err_like '... naming the line and the bounds' 'control/listen line 1: port "99999" is not a number from 1 to 65535'
+run portcullis -C "$tmp/sc" -Q "$tmp/scq"
+is_exit '... and the supervisor does not start on another port' 111
+printf '127.0.0.1:2525\n' >"$tmp/sc/listen"
+printf 'header-strip --direction in\nno-such-filter -a\n' >"$tmp/sc/chain.in"
+run portcullis -n -C "$tmp/sc" -Q "$tmp/scq"
+is_exit 'portcullis -n: a chain program that is not there is an error' 111
+err_like '... named with its line' 'chain.in line 2: "no-such-filter -a": no such program'
+rm "$tmp/sc/chain.in"
+run portcullis -n -C "$tmp/sc" -Q "$tmp/scq"
+is_exit 'portcullis -n: a good configuration' 0
+err_like '... says so, binding nothing' 'configuration ok: .*1 listeners, chains of 4 and 4 stages'
+is '... and creates no queue' "$(ls -d "$tmp/scq" 2>/dev/null)" ''
+
 done_testing

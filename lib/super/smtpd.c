@@ -248,38 +248,61 @@ super_accept_one(int l)
 }
 
 /* Bind every ADDRESS:PORT of control/listen ("[v6]:port" for IPv6). */
+/* One line of control/listen, "ADDRESS:PORT" or "[v6]:PORT", checked
+ * strictly (a port is 1 to 65535 in digits: 99999 is refused, never
+ * taken for another port), into *ai; -1 with the line named in the log. */
+int
+super_listen_parse(const char *line, unsigned lineno, struct addrinfo **ai)
+{
+	struct addrinfo hints;
+	char host[256], *c, *h = host, *end;
+	unsigned long port;
+
+	if ((size_t)snprintf(host, sizeof host, "%s", line) >= sizeof host ||
+	    (c = strrchr(host, ':')) == NULL) {
+		log_fatal(0, "control/listen line %u: \"%s\" is not ADDRESS:PORT",
+		    lineno, line);
+		return -1;
+	}
+	*c++ = '\0';
+	errno = 0;
+	port = strtoul(c, &end, 10);
+	if (*c < '0' || *c > '9' || *end != '\0' || errno || port < 1 ||
+	    port > 65535) {
+		log_fatal(0, "control/listen line %u: port \"%s\" is not a number "
+		    "from 1 to 65535", lineno, c);
+		return -1;
+	}
+	if (*h == '[' && h[strlen(h) - 1] == ']') {
+		h++;
+		h[strlen(h) - 1] = '\0';
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if (getaddrinfo(h, c, &hints, ai) != 0) {
+		log_fatal(0, "control/listen line %u: \"%s\" is not a numeric "
+		    "address", lineno, h);
+		return -1;
+	}
+	return 0;
+}
+
 int
 super_listen_all(void)
 {
-	struct addrinfo hints, *ai;
+	struct addrinfo *ai;
 	size_t i;
 	int one = 1;
 
 	for (i = 0; i < super_cf.listen.n && super_nlfd < SUPER_MAX_LISTEN; i++) {
-		char host[256], *c, *h = host;
 		struct sockaddr_storage ss;
 		socklen_t sl = sizeof ss;
 		char ip[NI_MAXHOST], port[NI_MAXSERV];
 		int fd;
-		snprintf(host, sizeof host, "%s", super_cf.listen.v[i]);
-		if ((c = strrchr(host, ':')) == NULL) {
-			log_fatal(0, "control/listen line %u: not ADDRESS:PORT",
-			    super_cf.listen.lineno[i]);
+		if (super_listen_parse(super_cf.listen.v[i], super_cf.listen.lineno[i],
+		    &ai) == -1)
 			return -1;
-		}
-		*c++ = '\0';
-		if (*h == '[' && h[strlen(h) - 1] == ']') {
-			h++;
-			h[strlen(h) - 1] = '\0';
-		}
-		memset(&hints, 0, sizeof hints);
-		hints.ai_socktype = SOCK_STREAM;
-		hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-		if (getaddrinfo(h, c, &hints, &ai) != 0) {
-			log_fatal(0, "control/listen line %u: bad address",
-			    super_cf.listen.lineno[i]);
-			return -1;
-		}
 		fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 		if (fd == -1 ||
 		    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) == -1 ||

@@ -89,6 +89,9 @@ void   super_pool_export(void);
 void   super_pools_reset(void);
 
 /* smtpd.c: the listeners and the pool of smtpd-accept workers */
+struct addrinfo;
+int    super_listen_parse(const char *line, unsigned lineno,
+	struct addrinfo **);
 int    super_listen_all(void);
 void   super_tend_pool(void);
 void   super_from_worker(int fd);
