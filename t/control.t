@@ -91,7 +91,7 @@ mkdir "$tmp/sc"
 printf '127.0.0.1:99999\n' >"$tmp/sc/listen"
 run portcullis -n -C "$tmp/sc" -Q "$tmp/scq"
 is_exit 'portcullis -n: a listen port of 99999 is an error' 111
-err_like '... naming the line and the bounds' 'control/listen line 1: port "99999" is not a number from 1 to 65535'
+err_like '... naming the line and the bounds' 'control/listen line 1: port "99999" is not a number from 0 to 65535'
 run portcullis -C "$tmp/sc" -Q "$tmp/scq"
 is_exit '... and the supervisor does not start on another port' 111
 printf '127.0.0.1:2525\n' >"$tmp/sc/listen"

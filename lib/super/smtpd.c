@@ -249,8 +249,9 @@ super_accept_one(int l)
 
 /* Bind every ADDRESS:PORT of control/listen ("[v6]:port" for IPv6). */
 /* One line of control/listen, "ADDRESS:PORT" or "[v6]:PORT", checked
- * strictly (a port is 1 to 65535 in digits: 99999 is refused, never
- * taken for another port), into *ai; -1 with the line named in the log. */
+ * strictly (a port is 0 to 65535 in digits, 0 for one the kernel
+ * chooses: 99999 is refused, never taken for another port), into *ai;
+ * -1 with the line named in the log. */
 int
 super_listen_parse(const char *line, unsigned lineno, struct addrinfo **ai)
 {
@@ -267,10 +268,9 @@ super_listen_parse(const char *line, unsigned lineno, struct addrinfo **ai)
 	*c++ = '\0';
 	errno = 0;
 	port = strtoul(c, &end, 10);
-	if (*c < '0' || *c > '9' || *end != '\0' || errno || port < 1 ||
-	    port > 65535) {
+	if (*c < '0' || *c > '9' || *end != '\0' || errno || port > 65535) {
 		log_fatal(0, "control/listen line %u: port \"%s\" is not a number "
-		    "from 1 to 65535", lineno, c);
+		    "from 0 to 65535", lineno, c);
 		return -1;
 	}
 	if (*h == '[' && h[strlen(h) - 1] == ']') {
