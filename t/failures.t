@@ -246,8 +246,10 @@ q=$(qid_of "$tmp/count/relay" stall@slow.test)
 bounded 'a delivery past timeoutdelivery: relay-out runs bounded' "$tmp/count/relay" 3 "$q" 2
 like_log '... relay-out was killed' "qid=$q relay-out still running after timeoutdelivery \\(8s\\): killed"
 # relay-out gets TERM, then KILL 5 s later: the deferral follows that
-for i in $(seq 200); do grep -q "qid=$q delivery=deferred" "$tmp/gw.log" && break; sleep 0.1; done
-like_log '... and the message deferred' "qid=$q delivery=deferred left=1 bounced=0 timeout=1"
+# (or, on a machine so loaded that its queuelifetime of 8 s ran out by
+# then, given up: bounced once)
+for i in $(seq 200); do grep -Eq "qid=$q delivery=(deferred|done)" "$tmp/gw.log" && break; sleep 0.1; done
+like_log '... and the message deferred (or given up, past its lifetime)' "qid=$q delivery=(deferred left=1 bounced=0 timeout=1|done bounced=1)"
 ok '... never two deliveries of it at once' test ! -s "$tmp/count/overlap"
 n=$(grep -c 'qid=noenv1 unable to read its envelope' "$tmp/gw.log")
 if [ "$n" -ge 1 ] && [ "$n" -le 3 ]; then _result 1 "an unreadable envelope: tries bounded ($n)"

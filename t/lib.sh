@@ -141,12 +141,20 @@ start_gw() {
 		portcullis -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
 	fi
 	gw=$!
+	_eofs=$(grep -c ' end=' "$tmp/gw.log" 2>/dev/null)
 	for _i in $(seq 50); do
 		/usr/bin/python3 -c "import socket; socket.create_connection(('127.0.0.1', $gport)).close()" \
 			2>/dev/null || { sleep 0.1; continue; }
 		# GW_AS: it is that user that answers
 		[ -z "${GW_AS:-}" ] || [ "$(id -u)" != 0 ] ||
 			[ "$(ps -o uid= -p $gw | tr -d ' ')" = "$GW_AS" ] || return 1
+		# the probe's session is over, and its worker free again, before
+		# a test counts connections or workers (slow under ASan)
+		for _j in $(seq 100); do
+			[ "$(grep -c ' end=' "$tmp/gw.log" 2>/dev/null)" -gt "${_eofs:-0}" ] && break
+			sleep 0.1
+		done
+		sleep 0.3
 		return 0
 	done
 	return 1

@@ -237,14 +237,14 @@ if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
 	is '... no sleep of it is left' "$(ps -o args= -u man | grep -c '^sleep 30')" 0
 	send "$gport" x@mute.ourco.test mute
 	for i in $(seq 900); do
-		rp=$(ps -o pid=,comm= --ppid "$(ps -o pid= --ppid $gw | tr '\n' ',' | sed 's/,$//')" 2>/dev/null |
+		rp=$(ps -o pid=,comm= --ppid "$(ps -o pid= --ppid $gw | tr -d ' ' | tr '\n' ',' | sed 's/,$//')" 2>/dev/null |
 			awk '$2 == "relay-out" { print $1; exit }')
 		# the one that waits on the mute peer, not a short delivery's
 		[ -n "$rp" ] && sleep 0.5 && kill -0 "$rp" 2>/dev/null && break
 		rp=
 		sleep 0.1
 	done
-	[ -n "$rp" ] || { echo "relay-out not seen in 90 s; children:"; ps -o pid,ppid,uid,etimes,args --ppid "$(ps -o pid= --ppid $gw | tr '\n' ',' | sed 's/,$//')"; ps -o pid,uid,args --ppid $gw; tail -15 "$tmp/gw.log"; } >&2
+	[ -n "$rp" ] || { echo "relay-out not seen in 90 s; children:"; ps -o pid,ppid,uid,etimes,args --ppid "$(ps -o pid= --ppid $gw | tr -d ' ' | tr '\n' ',' | sed 's/,$//')"; ps -o pid,uid,args --ppid $gw; tail -15 "$tmp/gw.log"; } >&2
 	dw=$(ps -o ppid= -p "${rp:-1}" 2>/dev/null | tr -d ' ')
 	is '... relay-out runs as the delivery uid' "$(ps -o uid= -p "${rp:-1}" 2>/dev/null | tr -d ' ')" 7
 	is '... its worker keeps only CAP_KILL once relay-out started' \
