@@ -114,13 +114,22 @@ control retrymax 6
 control queuelifetime 8
 control timeoutdelivery 8
 
-start_gw() {
-	"$tmp/bin/portcullis" -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
+start_gw() {	# as root (it drops to nobody), or GW_AS from the start
+	if [ -n "${GW_AS:-}" ] && [ "$(id -u)" = 0 ]; then
+		mkdir -p "$Q" && chown "$GW_AS:$GW_AS" "$Q"
+		setpriv --reuid="$GW_AS" --regid="$GW_AS" --clear-groups \
+			"$tmp/bin/portcullis" -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
+	else
+		"$tmp/bin/portcullis" -C "$PORTCULLIS_CONTROL" -Q "$Q" 2>>"$tmp/gw.log" &
+	fi
 	gw=$!
 	for _i in $(seq 50); do
 		$py -c "import socket; socket.create_connection(('127.0.0.1', $gport)).close()" \
-			2>/dev/null && return 0
-		sleep 0.1
+			2>/dev/null || { sleep 0.1; continue; }
+		# GW_AS: it is that user that answers
+		[ -z "${GW_AS:-}" ] || [ "$(id -u)" != 0 ] ||
+			[ "$(ps -o uid= -p $gw | tr -d ' ')" = "$GW_AS" ] || return 1
+		return 0
 	done
 	return 1
 }

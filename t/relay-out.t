@@ -33,7 +33,7 @@ $py "$sink" "$tmp/in" 127.0.0.3 "$tmp/cert.pem" "$tmp/key.pem" >"$tmp/port" 2>"$
 pids="$pids $!"
 $py "$sink" "$tmp/plain" 127.0.0.4 >"$tmp/port2" 2>"$tmp/sink2.log" &
 pids="$pids $!"
-for i in $(seq 50); do [ -s "$tmp/port" ] && [ -s "$tmp/port2" ] && break; sleep 0.1; done
+for i in $(seq 300); do [ -s "$tmp/port" ] && [ -s "$tmp/port2" ] && break; sleep 0.1; done
 port=$(cat "$tmp/port")
 port2=$(cat "$tmp/port2")
 ok 'the TLS receiver listens' test -n "$port"
@@ -153,7 +153,7 @@ mkdir "$tmp/u8"
 chmod 777 "$tmp/u8"
 SINK_SMTPUTF8=1 $py "$sink" "$tmp/u8" 127.0.0.6,127.0.0.7 >"$tmp/port6" 2>"$tmp/sink6.log" &
 pids="$pids $!"
-for i in $(seq 50); do [ -s "$tmp/port6" ] && break; sleep 0.1; done
+for i in $(seq 300); do [ -s "$tmp/port6" ] && break; sleep 0.1; done
 port6=$(cat "$tmp/port6")
 control routes "u8.test smtp:[127.0.0.6]:$port6" "nou8.test smtp:[127.0.0.4]:$port2"
 u8msg=$tmp/u8.eml
@@ -215,7 +215,7 @@ $py "$data/relay-out/peer.py" stall-greeting "$tmp" 127.0.0.8 >"$tmp/port8" 2>"$
 pids="$pids $!"
 $py "$data/relay-out/peer.py" stall-dot "$tmp" 127.0.0.9 >"$tmp/port9" 2>"$tmp/peer9.log" &
 pids="$pids $!"
-for i in $(seq 50); do [ -s "$tmp/port8" ] && [ -s "$tmp/port9" ] && break; sleep 0.1; done
+for i in $(seq 300); do [ -s "$tmp/port8" ] && [ -s "$tmp/port9" ] && break; sleep 0.1; done
 control routes "stall.test smtp:[127.0.0.8]:$(cat "$tmp/port8")" \
 	"stalldot.test smtp:[127.0.0.9]:$(cat "$tmp/port9")"
 control timeoutremote 1
@@ -239,7 +239,7 @@ ok '... after timeoutremote (1 s)' \
 	awk -v a="$t0" -v b="$t1" 'BEGIN { exit !(b - a >= 0.9 && b - a < 5) }'
 $py "$data/relay-out/peer.py" stall-data "$tmp" 127.0.0.10 >"$tmp/port10" 2>"$tmp/peer10.log" &
 pids="$pids $!"
-for i in $(seq 50); do [ -s "$tmp/port10" ] && break; sleep 0.1; done
+for i in $(seq 300); do [ -s "$tmp/port10" ] && break; sleep 0.1; done
 control routes "stalldata.test smtp:[127.0.0.10]:$(cat "$tmp/port10")"
 head -c 8000000 /dev/zero | tr '\0' x | fold -w 76 >"$tmp/big.eml"
 chmod 644 "$tmp/big.eml"
@@ -260,7 +260,7 @@ $py "$data/relay-out/peer.py" lmtp "$tmp/lmtp" 127.0.0.1 >"$tmp/lport" 2>"$tmp/l
 pids="$pids $!"
 $py "$data/relay-out/peer.py" lmtp "$tmp/lmtp" "$tmp/lmtp.sock" >"$tmp/lsock" 2>"$tmp/lmtp2.log" &
 pids="$pids $!"
-for i in $(seq 50); do [ -s "$tmp/lport" ] && [ -s "$tmp/lsock" ] && break; sleep 0.1; done
+for i in $(seq 300); do [ -s "$tmp/lport" ] && [ -s "$tmp/lsock" ] && break; sleep 0.1; done
 control routes "lm.test lmtp:[127.0.0.1]:$(cat "$tmp/lport")" "lms.test lmtp:$tmp/lmtp.sock"
 RECIPIENT='ok@lm.test
 bad@lm.test
