@@ -230,13 +230,26 @@ m_write(void *ctx, const void *p, size_t n)
 	return 0;
 }
 
+/* A message the door judged goes straight into its stage (outgoing, or
+ * quarantine) when the supervisor says the door may write there
+ * ($PORTCULLIS_DOORQUEUE=direct: the door runs as the queue's owner);
+ * else into incoming with its verdict (envelope line J), which the
+ * supervisor moves on without judging it again. */
 static int
 m_commit(void *ctx, const struct envelope *e, unsigned flags)
 {
-	if (queue_commit(&qm, e, flags) == -1) {
+	const char *d = getenv("PORTCULLIS_DOORQUEUE"), *to = NULL;
+
+	if (d && strcmp(d, "direct") == 0 && (flags & (QUEUE_JUDGED | QUEUE_HOLD)))
+		to = flags & QUEUE_HOLD ? "quarantine" : "outgoing";
+	if (queue_commit_into(&qm, to, e, to ? flags & ~(QUEUE_JUDGED |
+	    QUEUE_HOLD) : flags) == -1) {
 		log_warn(errno, "unable to queue %s", qm.id);
 		return -1;
 	}
+	if (to)
+		log_info("qid=%s verdict=%s at=door queue=%s", qm.id,
+		    flags & QUEUE_HOLD ? "quarantine" : "pass", to);
 	return 0;
 }
 

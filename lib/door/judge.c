@@ -82,8 +82,9 @@ door_judge(const struct door_judge *d, const struct envelope *e,
 	    queue_path(td, sizeof td, d->q->dir, "incoming", "tmp", NULL) == -1 ||
 	    (size_t)snprintf(op, sizeof op, "%s.door", tp) >= sizeof op)
 		return 0;
-	/* safely on disk before anything reads it */
-	if (fsync(d->qm->fd) == -1 || env_export(&x) == -1 ||
+	/* the stages read it through the page cache: the commit syncs
+	 * what is kept, and a refused message is never synced at all */
+	if (env_export(&x) == -1 ||
 	    (in = open(tp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
 	    (out = open(op, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1) {
 		log_warn(errno, "qid=%s unable to judge at the door; the queue will",

@@ -327,16 +327,34 @@ out:
 int
 queue_commit(struct queue_msg *m, const struct envelope *e, unsigned flags)
 {
+	return queue_commit_into(m, NULL, e, flags);
+}
+
+/* queue_commit into another stage of the same queue (NULL: the message's
+ * own): written in this stage's tmp/, the envelope and the message land
+ * in the other's env/ and new/, with the same syncs, so that a message
+ * judged at the door goes straight to its stage without a second move. */
+int
+queue_commit_into(struct queue_msg *m, const char *stage,
+    const struct envelope *e, unsigned flags)
+{
 	char tmsg[PATH_MAX], nenv[PATH_MAX], nmsg[PATH_MAX];
+	struct queue to;
+	const struct queue *t = m->q;
 	int err;
 
 	if (m->fd < 0) {
 		errno = EBADF;
 		return -1;
 	}
+	if (stage != NULL) {
+		if (queue_init(&to, m->q->dir, stage) == -1)
+			goto fail;
+		t = &to;
+	}
 	if (path(tmsg, sizeof tmsg, m->q, "tmp", m->id) == -1 ||
-	    path(nenv, sizeof nenv, m->q, "env", m->id) == -1 ||
-	    path(nmsg, sizeof nmsg, m->q, "new", m->id) == -1)
+	    path(nenv, sizeof nenv, t, "env", m->id) == -1 ||
+	    path(nmsg, sizeof nmsg, t, "new", m->id) == -1)
 		goto fail;
 	if (fsync(m->fd) == -1)
 		goto fail;
@@ -344,15 +362,15 @@ queue_commit(struct queue_msg *m, const struct envelope *e, unsigned flags)
 	m->fd = -1;
 	if (err == -1)
 		goto fail;
-	if (env_write(m->q, m->id, m->id, e, flags) == -1)
+	if (env_write(t, m->id, m->id, e, flags) == -1)
 		goto fail;
-	if (rename_into(m->q, tmsg, nmsg) == -1) {
+	if (rename_into(t, tmsg, nmsg) == -1) {
 		err = errno;
 		unlink(nenv);
 		errno = err;
 		goto fail;
 	}
-	if (sync_dir(m->q, "new") == -1) {
+	if (sync_dir(t, "new") == -1) {
 		/* not durable, so not acknowledged: take it back out of new/ */
 		err = errno;
 		unlink(nmsg);

@@ -43,6 +43,8 @@ int  queue_open(const struct queue *, struct queue_msg *);
 int  queue_open_as(const struct queue *, struct queue_msg *, const char *id);
 int  queue_write(struct queue_msg *, const void *, size_t);
 int  queue_commit(struct queue_msg *, const struct envelope *, unsigned);
+int  queue_commit_into(struct queue_msg *, const char *stage,
+	const struct envelope *, unsigned);
 void queue_abort(struct queue_msg *);
 int  queue_env_format(const struct envelope *, const char *id, unsigned,
 	struct buf *);

@@ -290,6 +290,10 @@ super_pool_export(void)
 	/* with stages under a uid of their own, the door forks none under
 	 * its uid: a stage without a resident is judged after the queue */
 	setenv("PORTCULLIS_DOORFORK", sandbox_cf.setuid ? "0" : "1", 1);
+	/* under the queue's own uid the door may commit what it judged
+	 * straight into outgoing or quarantine; under one of its own it
+	 * writes incoming/ alone (portcullis(7), PRIVILEGES) */
+	setenv("PORTCULLIS_DOORQUEUE", sandbox_cf.setuid ? "incoming" : "direct", 1);
 }
 
 /* After a reload changed the chains or the stages' limits: the residents
