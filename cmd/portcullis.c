@@ -102,6 +102,8 @@ config(void)
 	if (ctl_ulong("concurrencyscan", ncpu > 0 ? (unsigned long)ncpu : 2, 0,
 	    10000, &super_cf.scanconc) == -1 ||
 	    ctl_ulong("stageworkers", super_cf.scanconc, 0, 1000, &super_cf.stageworkers) == -1 ||
+	    ctl_ulong("deliveryworkers", super_cf.delconc < 8 ? super_cf.delconc : 8,
+	    0, 10000, &super_cf.deliveryworkers) == -1 ||
 	    ctl_me(super_cf.me, sizeof super_cf.me) == -1 ||
 	    ctl_lines("listen", &super_cf.listen) == -1 ||
 	    chain_load(0, &super_cf.chain_in) == -1 ||
@@ -246,6 +248,7 @@ reload(void)
 	restart = !same_lines(&old.chain_in, &super_cf.chain_in) ||
 	    !same_lines(&old.chain_out, &super_cf.chain_out) ||
 	    old.stageworkers != super_cf.stageworkers ||
+	    old.deliveryworkers != super_cf.deliveryworkers ||
 	    sold.memory_mb != sandbox_cf.memory_mb || sold.cpu_s != sandbox_cf.cpu_s ||
 	    sold.nnet != sandbox_cf.nnet ||
 	    memcmp(sold.net, sandbox_cf.net, sizeof sold.net) != 0;

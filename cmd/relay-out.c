@@ -22,6 +22,7 @@
 #include "msg.h"
 #include "relay.h"
 #include "route.h"
+#include "serve.h"
 #include "smtpc.h"
 #include "verdict.h"
 
@@ -349,59 +350,57 @@ relay_all(struct relay_job *all, struct relay_rcpt *r, size_t n)
 static const struct option longopts[] = {
 	{ "sender", required_argument, NULL, 'f' },
 	{ "rcpt", required_argument, NULL, 'r' },
+	{ "serve", no_argument, NULL, 'S' },
 	{ NULL, 0, NULL, 0 }
 };
 
-int
-main(int argc, char **argv)
+/* What the command line set for every message (and, with -f and -r, its
+ * envelope); a resident's jobs bring theirs in the environment. */
+struct args {
+	const char *sender;
+	char *const *rcpt;
+	size_t nrcpt;
+	int body8, utf8;
+	size_t filter_max;
+};
+
+/* One message on fd 0, its envelope from args or the environment (a
+ * job's, for a resident): the next hops tried, a result line per
+ * recipient on stdout.  The exit status of relay-out(8). */
+static int
+relay_one(void *arg)
 {
+	const struct args *a = arg;
+	const char *u8 = getenv("SMTPUTF8"), *body = getenv("BODY");
 	struct envelope e;
 	struct relay_job j;
-	struct relay_rcpt *r;
+	struct relay_rcpt *r = NULL;
 	struct msg m;
-	size_t i, filter_max;
-	unsigned long db;
-	const char *u8 = getenv("SMTPUTF8");
-	int ch, body8 = 0, utf8 = u8 && *u8 && strcmp(u8, "0") != 0, st = EXIT_PASS;
+	size_t i;
+	int st = EXIT_PASS;
 
-	log_init(argv[0]);
 	memset(&e, 0, sizeof e);
+	memset(&m, 0, sizeof m);
 	if (env_from_environ(&e) == -1)
 		return EXIT_TEMP;
-	while ((ch = getopt_long(argc, argv, "C:f:r:8U", longopts, NULL)) != -1) {
-		if (ch == 'C')
-			ctl_set_dir(optarg);
-		else if (ch == 'f' && env_set(&e.sender, optarg) == 0)
-			continue;
-		else if (ch == 'r' && env_add_rcpt(&e, optarg, strlen(optarg)) == 0)
-			continue;
-		else if (ch == '8')
-			body8 = 1;
-		else if (ch == 'U')
-			utf8 = 1;
-		else {
-			log_fatal(0, "usage: relay-out [-C dir] [-8] [-U] [-f sender] "
-			    "[-r rcpt]... < message");
-			return EXIT_TEMP;
-		}
-	}
-	if (getuid() == 0 || geteuid() == 0) {
-		log_fatal(0, "refusing to run as root");
-		return EXIT_TEMP;
-	}
-	if (e.sender == NULL || e.nrcpt == 0) {
+	if (a->sender && env_set(&e.sender, a->sender) == -1)
+		st = EXIT_TEMP;
+	for (i = 0; st == EXIT_PASS && i < a->nrcpt; i++)
+		if (env_add_rcpt(&e, a->rcpt[i], strlen(a->rcpt[i])) == -1)
+			st = EXIT_TEMP;
+	if (st == EXIT_PASS && (e.sender == NULL || e.nrcpt == 0)) {
 		log_fatal(0, "no envelope: set SENDER and RECIPIENT or -f and -r");
-		return EXIT_TEMP;
+		st = EXIT_TEMP;
 	}
-	signal(SIGPIPE, SIG_IGN);
-	if (ctl_databytes(&db, &filter_max) == -1 || config() == -1)
-		return EXIT_TEMP;
-	if (msg_read_fd(0, filter_max, &m) == -1 || m.truncated) {
+	if (st == EXIT_PASS && (msg_read_fd(0, a->filter_max, &m) == -1 ||
+	    m.truncated)) {
 		log_fatal(m.truncated ? EFBIG : errno, "unable to read the message");
-		return EXIT_TEMP;
+		st = EXIT_TEMP;
 	}
-	if ((r = calloc(e.nrcpt, sizeof *r)) == NULL)
-		return EXIT_TEMP;
+	if (st == EXIT_PASS && (r = calloc(e.nrcpt, sizeof *r)) == NULL)
+		st = EXIT_TEMP;
+	if (st != EXIT_PASS)
+		goto out;
 	for (i = 0; i < e.nrcpt; i++)
 		r[i].addr = e.rcpt[i];
 	memset(&j, 0, sizeof j);
@@ -409,18 +408,20 @@ main(int argc, char **argv)
 	j.sender = e.sender;
 	j.msg = m.raw.p;
 	j.len = m.raw.len;
-	j.body8 = body8 || (getenv("BODY") && strcmp(getenv("BODY"), "8BITMIME") == 0);
-	j.utf8_want = utf8;
+	j.body8 = a->body8 || (body && strcmp(body, "8BITMIME") == 0);
+	j.utf8_want = a->utf8 || (u8 && *u8 && strcmp(u8, "0") != 0);
 	j.utf8_need = relay_utf8_need(j.sender, j.msg, j.len);
 	j.cafile = cf.cafile[0] ? cf.cafile : NULL;
-	if (relay_all(&j, r, e.nrcpt) == -1)
-		return EXIT_TEMP;
+	if (relay_all(&j, r, e.nrcpt) == -1) {
+		st = EXIT_TEMP;
+		goto out;
+	}
 	for (i = 0; i < e.nrcpt; i++) {
-		char clean[sizeof r[i].reply], a[1024];
+		char clean[sizeof r[i].reply], ad[1024];
 		log_clean(clean, sizeof clean, r[i].reply, strlen(r[i].reply));
-		log_clean(a, sizeof a, r[i].addr, strlen(r[i].addr));
-		printf("%c %s %s\n", r[i].kind ? r[i].kind : RELAY_TEMP, a, clean);
-		log_info("qid=%s rcpt=%s result=%c reply=%s", e.qid ? e.qid : "-", a,
+		log_clean(ad, sizeof ad, r[i].addr, strlen(r[i].addr));
+		printf("%c %s %s\n", r[i].kind ? r[i].kind : RELAY_TEMP, ad, clean);
+		log_info("qid=%s rcpt=%s result=%c reply=%s", e.qid ? e.qid : "-", ad,
 		    r[i].kind, clean);
 		if (r[i].kind == RELAY_TEMP || r[i].kind == 0)
 			st = EXIT_TEMP;
@@ -428,8 +429,59 @@ main(int argc, char **argv)
 			st = EXIT_REJECT;
 	}
 	if (fflush(stdout) == EOF || ferror(stdout))
+		st = EXIT_TEMP;
+out:
+	free(r);
+	msg_free(&m);
+	env_free(&e);
+	return st;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a;
+	unsigned long db;
+	char **rcpt = NULL, **t;
+	int ch, serve = 0, st;
+
+	log_init(argv[0]);
+	memset(&a, 0, sizeof a);
+	while ((ch = getopt_long(argc, argv, "C:f:r:8U", longopts, NULL)) != -1) {
+		if (ch == 'C')
+			ctl_set_dir(optarg);
+		else if (ch == 'f')
+			a.sender = optarg;
+		else if (ch == 'r' && (t = reallocarray(rcpt, a.nrcpt + 1,
+		    sizeof *t)) != NULL) {
+			rcpt = t;
+			rcpt[a.nrcpt++] = optarg;
+			a.rcpt = rcpt;
+		} else if (ch == '8')
+			a.body8 = 1;
+		else if (ch == 'U')
+			a.utf8 = 1;
+		else if (ch == 'S')
+			serve = 1;
+		else {
+			log_fatal(0, "usage: relay-out [-C dir] [-8] [-U] [-f sender] "
+			    "[-r rcpt]... [--serve] < message");
+			return EXIT_TEMP;
+		}
+	}
+	if (getuid() == 0 || geteuid() == 0) {
+		log_fatal(0, "refusing to run as root");
 		return EXIT_TEMP;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	if (ctl_databytes(&db, &a.filter_max) == -1 || config() == -1)
+		return EXIT_TEMP;
+	/* resident (the supervisor's delivery pool, serve.h): the control
+	 * files, the TLS context's files and the resolver stay loaded, and
+	 * a message costs its own delivery, not an exec */
+	st = serve ? serve_loop(relay_one, &a) : relay_one(&a);
 	if (cf.dns)
 		dns_close(cf.dns);
+	free(rcpt);
 	return st;
 }

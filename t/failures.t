@@ -113,6 +113,9 @@ control retrymin 3
 control retrymax 6
 control queuelifetime 8
 control timeoutdelivery 8
+# relay-out forked per delivery, so that the wrapper above counts every
+# run (t/relay-resident.t walks the same failures with resident ones)
+control deliveryworkers 0
 
 start_gw() {	# as root (it drops to nobody), or GW_AS from the start
 	if [ -n "${GW_AS:-}" ] && [ "$(id -u)" = 0 ]; then

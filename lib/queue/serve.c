@@ -25,7 +25,7 @@
 
 const char *const serve_vars[] = {
 	"SENDER", "RECIPIENT", "DIRECTION", "QUEUEID", "TCPREMOTEIP",
-	"TCPREMOTEHOST", "HELO", "TLS", NULL
+	"TCPREMOTEHOST", "HELO", "TLS", "BODY", "SMTPUTF8", NULL
 };
 
 static volatile sig_atomic_t leave;

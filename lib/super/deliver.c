@@ -18,6 +18,7 @@
 #include "io.h"
 #include "log.h"
 #include "sandbox.h"
+#include "serve.h"
 #include "qenv.h"
 #include "queue.h"
 #include "spawn.h"
@@ -79,6 +80,55 @@ relay_wait(pid_t pid, long long deadline)
 	}
 }
 
+/* A job of a resident relay-out (serve.h): its result lines from fd into
+ * out until it closes them and says its status on rfd, or until the
+ * deadline, when the resident is killed (its pool starts another).  As
+ * relay(). */
+static int
+relay_resident(int fd, int rfd, long long deadline, const struct envelope *e,
+    struct buf *out)
+{
+	struct pollfd pf[2];
+	char chunk[4096], rb[64];
+	size_t rlen = 0;
+	pid_t pid = 0;
+	int st = -1, open_out = 1, done = 0, left;
+	ssize_t r;
+
+	while (!done || open_out) {
+		left = (int)(deadline - now_ms());
+		if (left <= 0)
+			break;
+		pf[0].fd = open_out ? fd : -1;
+		pf[0].events = POLLIN;
+		pf[1].fd = done ? -1 : rfd;
+		pf[1].events = POLLIN;
+		if (poll(pf, 2, left) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[0].revents) {
+			if ((r = io_read_some(fd, chunk, sizeof chunk)) <= 0)
+				open_out = 0;
+			else if (out->len < 1024 * 1024)
+				(void)buf_add(out, chunk, (size_t)r);
+		}
+		if (pf[1].revents && serve_reply(rfd, rb, &rlen, sizeof rb, &pid,
+		    &st) == 1)
+			done = 1;
+	}
+	close(fd);
+	close(rfd);
+	if (done || !open_out)
+		return 0;   /* its lines are in; a lost status counts as none */
+	log_warn(0, "qid=%s relay-out still running after timeoutdelivery "
+	    "(%lus): killed", e->qid ? e->qid : "-", super_cf.deliverytimeout);
+	if (pid > 0)
+		kill(pid, SIGKILL);
+	return 1;
+}
+
 /* relay-out's result lines for e's recipients into out, the ones it wrote
  * before timeoutdelivery passed included: then its whole process group is
  * sent SIGTERM, and SIGKILL if still there DELIVER_GRACE_MS later, and is
@@ -88,11 +138,11 @@ static int
 relay(const char *mp, const struct envelope *e, unsigned flags, struct buf *out)
 {
 	long long deadline = now_ms() + (long long)super_cf.deliverytimeout * 1000;
-	int p[2], in, killed = 0, left;
+	int p[2], in, killed = 0, left, sock, rfd = -1;
 	struct pollfd pf;
 	char chunk[4096];
 	ssize_t r;
-	pid_t pid;
+	pid_t pid = -1;
 
 	if (super_export_env(e) == -1 || pipe2(p, O_CLOEXEC) == -1)
 		return -1;
@@ -103,10 +153,18 @@ relay(const char *mp, const struct envelope *e, unsigned flags, struct buf *out)
 		close(p[1]);
 		return -1;
 	}
-	pid = relay_start(in, p[1]);
+	/* a resident relay-out when the pool has one running (its pid
+	 * comes in its first reply line), else one forked and executed */
+	sock = super_pool_socket(SUPER_RELAY);
+	if (sock == -1 || serve_send(sock, in, p[1], 2, &rfd) == -1) {
+		rfd = -1;
+		pid = relay_start(in, p[1]);
+	}
 	(void)sandbox_spawned();   /* keep only CAP_KILL (portcullis(7)) */
 	close(in);
 	close(p[1]);
+	if (rfd != -1)
+		return relay_resident(p[0], rfd, deadline, e, out);
 	if (pid == -1) {
 		close(p[0]);
 		return -1;

@@ -29,6 +29,8 @@
  * sock[1]. */
 struct pool {
 	const char       *line;
+	unsigned long     want;        /* residents to keep running */
+	int               delivery;    /* relay-out's: never the door's */
 	struct spawn_argv av;
 	int               sock[2];
 	unsigned          fails;       /* starts that failed in a row */
@@ -96,7 +98,7 @@ static int
 resident_capable(const struct spawn_argv *a)
 {
 	static const char *const ours[] = { "header-strip", "spoof-check",
-		"filetype-check", "spam-score", "dnsbl-check", NULL };
+		"filetype-check", "spam-score", "dnsbl-check", "relay-out", NULL };
 	const char *b = strrchr(a->v[0], '/');
 	size_t i;
 
@@ -108,7 +110,7 @@ resident_capable(const struct spawn_argv *a)
 }
 
 static void
-pool_add(const char *line)
+pool_add(const char *line, unsigned long want)
 {
 	struct pool *p;
 	size_t i;
@@ -122,7 +124,9 @@ pool_add(const char *line)
 	p = &pools[npools];
 	memset(p, 0, sizeof *p);
 	p->line = line;
-	if (spawn_split(line, &p->av) == -1)
+	p->want = want;
+	p->delivery = strcmp(line, SUPER_RELAY) == 0;
+	if (want == 0 || spawn_split(line, &p->av) == -1)
 		return;
 	if (!resident_capable(&p->av) ||
 	    socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, p->sock) == -1) {
@@ -139,12 +143,16 @@ super_pools_init(void)
 {
 	size_t i;
 
+	/* relay-out too, control/deliveryworkers of it: a delivery costs
+	 * its own work, not an exec and the loading of TLS and DNS
+	 * libraries (deliver.c) */
+	pool_add(SUPER_RELAY, super_cf.deliveryworkers);
 	if (super_cf.stageworkers == 0)
 		return;
 	for (i = 0; i < super_cf.chain_in.n; i++)
-		pool_add(super_cf.chain_in.v[i]);
+		pool_add(super_cf.chain_in.v[i], super_cf.stageworkers);
 	for (i = 0; i < super_cf.chain_out.n; i++)
-		pool_add(super_cf.chain_out.v[i]);
+		pool_add(super_cf.chain_out.v[i], super_cf.stageworkers);
 }
 
 static void
@@ -200,7 +208,7 @@ super_tend_stages(void)
 				super_smtpd_retire();
 			}
 		}
-		while (n++ < super_cf.stageworkers && now >= pools[k].wait_until)
+		while (n++ < pools[k].want && now >= pools[k].wait_until)
 			spawn_stage(k);
 	}
 }
@@ -268,8 +276,9 @@ super_pool_export(void)
 		for (i = 0; i < super_nkids; i++)
 			if (super_kids[i].kind == SUPER_STAGE && super_kids[i].pool == p)
 				break;
-		/* none running, or failing at their start: not for the door */
-		if (i == super_nkids || pools[p].fails > 0 ||
+		/* none running, or failing at their start: not for the door;
+		 * nor delivery's, which only delivery workers may reach */
+		if (i == super_nkids || pools[p].fails > 0 || pools[p].delivery ||
 		    (fd = fcntl(pools[p].sock[1], F_DUPFD, 10)) == -1)
 			continue;
 		add = strlen(pools[p].line) + 16;

@@ -15,6 +15,8 @@
 #include "queue.h"
 
 #define SUPER_MAX_LISTEN 16
+/* relay-out's command line, for its resident pool (stages.c) */
+#define SUPER_RELAY "relay-out"
 
 struct super_conf {
 	char me[256], user[64], qdir[PATH_MAX];
@@ -23,6 +25,7 @@ struct super_conf {
 	unsigned long maxperip4, maxperip6;   /* prefix lengths maxperip counts */
 	unsigned long sessiontimeout;         /* smtpd-accept's timeoutsession */
 	unsigned long smtpdspare, smtpdmaxuse, smtpdidle, stageworkers;
+	unsigned long deliveryworkers;        /* resident relay-outs */
 	unsigned long stagetimeout, retrymin, retrymax, deliverytimeout;
 	unsigned long databytes;
 };
