@@ -247,9 +247,6 @@ m_commit(void *ctx, const struct envelope *e, unsigned flags)
 		log_warn(errno, "unable to queue %s", qm.id);
 		return -1;
 	}
-	if (to)
-		log_info("qid=%s verdict=%s at=door queue=%s", qm.id,
-		    flags & QUEUE_HOLD ? "quarantine" : "pass", to);
 	return 0;
 }
 
@@ -306,13 +303,16 @@ client_ip(char *ip, size_t n)
 		inet_ntop(AF_INET6, &((struct sockaddr_in6 *)&ss)->sin6_addr, ip, n);
 }
 
-/* One session on fds 0 and 1, the control files read afresh (a change
- * takes effect at the next connection).  0, or EXIT_TEMP. */
+/* One session on fds 0 and 1.  The control files are read at the first
+ * and again whenever one of them has changed, come or gone since
+ * (ctl_changed: a stat of each, not a read), so that a change takes
+ * effect at the next connection.  0, or EXIT_TEMP. */
 static int
 session(void)
 {
-	struct smtp_conf c;
-	struct ctl_list ld;
+	static struct smtp_conf c;
+	static struct ctl_list ld;
+	static int loaded;
 	struct smtp_io io = { NULL, c_read, c_write, c_shutdown,
 	    c_starttls, m_open, m_write, m_commit, m_abort, m_log, m_judge,
 	    rcpt_check };
@@ -320,8 +320,24 @@ session(void)
 	char ip[INET6_ADDRSTRLEN + 8];
 	int rc = 0;
 
-	if (config(&c, &ld, &what) == -1)
-		return config_fail(what);
+	if (loaded && ctl_changed()) {
+		ctl_free(&ld);
+		free((void *)c.relay);
+		free((void *)c.tlsreq);
+		loaded = 0;
+	}
+	if (!loaded) {
+		ctl_watch_reset();
+		memset(&c, 0, sizeof c);
+		memset(&ld, 0, sizeof ld);
+		if (config(&c, &ld, &what) == -1) {
+			ctl_free(&ld);
+			free((void *)c.relay);
+			free((void *)c.tlsreq);
+			return config_fail(what);
+		}
+		loaded = 1;
+	}
 	/* a certificate that does not load is a broken install: mail waits */
 	if (c.tls && tls_init() == -1) {
 		errno = 0;
@@ -346,9 +362,6 @@ session(void)
 	}
 	conn_close(&conn);
 	rcptcheck_free(&rck);
-	ctl_free(&ld);
-	free((void *)c.relay);
-	free((void *)c.tlsreq);
 	return rc;
 }
 

@@ -112,7 +112,7 @@ f=$(ls "$md"/bob/new/* | head -1)
 ok 'with the chain'"'"'s headers (spam-score ran at the door)' grep -q '^X-Spam-Status: ' "$f"
 is 'the chain ran once for it' "$(grep -c . "$tmp/flags/runs")" 1
 is 'the stages saw the id of the 250 reply' "$(cat "$tmp/flags/runs")" "$id"
-like_log 'the door queued it for delivery, not to be judged again' "(portcullis|smtpd-accept\[[0-9]+\]): qid=$id verdict=pass at=door"
+like_log 'the door queued it for delivery, not to be judged again' "portcullis: qid=$id verdict=pass at=door|smtpd-accept\[[0-9]+\]: qid=$id .* verdict=accepted reason=no stage objected"
 like_log 'its delivery is logged under the same id' "portcullis: qid=$id delivery=done"
 like_log 'lines carry the time (no journal here)' "^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-9]{2}:[0-9]{2}:[0-9]{2}Z portcullis: qid=$id "
 res=$(pgrep -f -- '^spam-score -a --serve$' | sort)

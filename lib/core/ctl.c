@@ -93,6 +93,20 @@ ctl_changed(void)
 	return 0;
 }
 
+/* Forget every watched file, before a configuration is read afresh (the
+ * door's workers keep theirs from session to session until it changes). */
+void
+ctl_watch_reset(void)
+{
+	size_t i;
+
+	for (i = 0; i < nwatched; i++)
+		free(watched[i].path);
+	free(watched);
+	watched = NULL;
+	nwatched = 0;
+}
+
 /* Use this control directory (-C DIR) instead of the environment's. */
 void
 ctl_set_dir(const char *d)

@@ -38,5 +38,6 @@ int         ctl_databytes(unsigned long *db, size_t *filter_max);
 int         ctl_hdr_limits(struct hdr_limits *);
 void        ctl_watch(const char *path);
 int         ctl_changed(void);
+void        ctl_watch_reset(void);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -107,7 +108,7 @@ chain_serve_from_env(const struct ctl_list *l, int *serve, size_t n)
 }
 
 /* While the chain runs, the stages' stderr goes into an unnamed file in
- * tmpdir, so that a reject can quote the stage's own reason; after, the
+ * memory (else in tmpdir), so that a reject can quote the stage's own reason; after, the
  * lines go on to our stderr.  -1: the log goes straight on. */
 static int
 log_begin(const char *tmpdir, int *saved)
@@ -115,8 +116,11 @@ log_begin(const char *tmpdir, int *saved)
 	int fd;
 
 	*saved = -1;
-	if (tmpdir == NULL ||
-	    (fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1)
+	/* in memory: a file created and dropped on the queue's disk for
+	 * every message costs the filesystem an inode each time */
+	if ((fd = memfd_create("portcullis-chain-log", MFD_CLOEXEC)) == -1 &&
+	    (tmpdir == NULL ||
+	    (fd = open(tmpdir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600)) == -1))
 		return -1;
 	if ((*saved = fcntl(2, F_DUPFD_CLOEXEC, 3)) == -1 || dup2(fd, 2) == -1) {
 		if (*saved != -1)
