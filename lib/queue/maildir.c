@@ -74,10 +74,8 @@ maildir_deliver(const char *dir, const char *top, size_t toplen,
 	static unsigned long count;
 	char host[128], tp[PATH_MAX], np[PATH_MAX];
 	struct timeval tv;
-	int fd, e, tries;
+	int fd, e, tries, made = 0;
 
-	if (ensure(dir) == -1)
-		return -1;
 	if (gethostname(host, sizeof host) == -1)
 		snprintf(host, sizeof host, "localhost");
 	host[strcspn(host, "/:")] = '\0';   /* maildir(5): no '/' or ':' */
@@ -92,6 +90,13 @@ maildir_deliver(const char *dir, const char *top, size_t toplen,
 		fd = open(tp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY, 0600);
 		if (fd >= 0)
 			break;
+		/* the folders are made when missing, not tried every time */
+		if (errno == ENOENT && !made) {
+			if (ensure(dir) == -1)
+				return -1;
+			made = 1;
+			continue;
+		}
 		if (errno != EEXIST || tries > 100)
 			return -1;
 	}
