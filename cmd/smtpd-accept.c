@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -209,9 +210,60 @@ c_starttls(void *ctx, char *info, size_t n)
 	return 0;
 }
 
+/* A message the door will judge is kept in memory (a memfd) while it
+ * is small: the chain reads it from there and writes the message file
+ * itself (judge.c), so that a passed message is written to the queue's
+ * disk once and a refused one never.  Past DOOR_MEM_MAX, or when it is
+ * not judged after all, it goes to incoming/tmp under the same id. */
+#define DOOR_MEM_MAX (1024 * 1024)
+static int mem = -1;
+static size_t membytes;
+
+/* The message from memory into tmp/ID, where it goes on being written. */
+static int
+spill(void)
+{
+	char id[QUEUE_ID_MAX], b[65536];
+	ssize_t r;
+
+	if (mem == -1)
+		return 0;
+	snprintf(id, sizeof id, "%s", qm.id);
+	if (queue_open_as(&q, &qm, id) == -1 || lseek(mem, 0, SEEK_SET) != 0)
+		goto fail;
+	while ((r = io_read_some(mem, b, sizeof b)) > 0)
+		if (queue_write(&qm, b, (size_t)r) == -1)
+			goto fail;
+	if (r == -1)
+		goto fail;
+	close(mem);
+	mem = -1;
+	return 0;
+fail:
+	log_warn(errno, "unable to write %s", id);
+	return -1;
+}
+
 static int
 m_open(void *ctx, char *id, size_t n)
 {
+	if (mem != -1) {
+		close(mem);
+		mem = -1;
+	}
+	if (doortimeout > 0 &&
+	    (mem = memfd_create("portcullis-message", MFD_CLOEXEC)) != -1) {
+		memset(&qm, 0, sizeof qm);
+		qm.q = &q;
+		qm.fd = -1;
+		membytes = 0;
+		if (queue_new_id(qm.id, sizeof qm.id) == 0) {
+			snprintf(id, n, "%s", qm.id);
+			return 0;
+		}
+		close(mem);
+		mem = -1;
+	}
 	if (queue_open(&q, &qm) == -1) {
 		log_warn(errno, "unable to open a message in %s/incoming", q.dir);
 		return -1;
@@ -223,6 +275,16 @@ m_open(void *ctx, char *id, size_t n)
 static int
 m_write(void *ctx, const void *p, size_t n)
 {
+	if (mem != -1 && membytes + n > DOOR_MEM_MAX && spill() == -1)
+		return -1;
+	if (mem != -1) {
+		if (io_write_all(mem, p, n) == -1) {
+			log_warn(errno, "unable to keep %s in memory", qm.id);
+			return -1;
+		}
+		membytes += n;
+		return 0;
+	}
 	if (queue_write(&qm, p, n) == -1) {
 		log_warn(errno, "unable to write %s", qm.id);
 		return -1;
@@ -240,6 +302,8 @@ m_commit(void *ctx, const struct envelope *e, unsigned flags)
 {
 	const char *d = getenv("PORTCULLIS_DOORQUEUE"), *to = NULL;
 
+	if (spill() == -1)
+		return -1;   /* not judged at the door: written out first */
 	if (d && strcmp(d, "direct") == 0 && (flags & (QUEUE_JUDGED | QUEUE_HOLD)))
 		to = flags & QUEUE_HOLD ? "quarantine" : "outgoing";
 	if (queue_commit_into(&qm, to, e, to ? flags & ~(QUEUE_JUDGED |
@@ -256,7 +320,8 @@ static int
 m_judge(void *ctx, const struct envelope *e, unsigned *flags,
     struct smtp_judgement *j)
 {
-	struct door_judge dj = { &q, &qm, &chain_in, &chain_out, doortimeout };
+	struct door_judge dj = { &q, &qm, &chain_in, &chain_out, doortimeout,
+	    &mem };
 
 	return door_judge(&dj, e, flags, j);
 }
@@ -264,6 +329,10 @@ m_judge(void *ctx, const struct envelope *e, unsigned *flags,
 static void
 m_abort(void *ctx)
 {
+	if (mem != -1) {
+		close(mem);
+		mem = -1;
+	}
 	queue_abort(&qm);
 }
 

@@ -120,6 +120,21 @@ judged=$(sed -n "s/^[0-9T:Z-]* spam-score\[\([0-9]*\)\]: qid=$id .*/\1/p" "$tmp/
 ok 'spam-score judged it at the door as a resident of the supervisor' \
 	sh -c 'test -n "$2" && printf "%s\n" "$1" | grep -qx -- "$2"' sh "$res" "$judged"
 
+# --- messages above and below what the door keeps in memory (1 MiB) ----
+# judged from memory, the chain writes the message file itself; above,
+# the message is on disk before the chain runs; both delivered whole
+for size in 900000 3000000; do
+	{ printf 'From: Alice <alice@outside.example>\nTo: big%s@ourco.test\nSubject: size %s\n\n' "$size" "$size"
+	  head -c "$size" /dev/urandom | base64 -w 76; } >"$tmp/big.eml"
+	r=$(send alice@outside.example "big$size@ourco.test" "$tmp/big.eml")
+	like_r "a message of $size bytes of text judged at the door is accepted" '^250 2\.0\.0 Ok: queued as '
+	ok '... and delivered' wait_for 20 1 "$md/big$size/new/*"
+	f=$(ls "$md/big$size"/new/* 2>/dev/null | head -1)
+	is '... its body intact' "$(sed '1,/^$/d' "$f" | tr -d '\r' | md5sum)" "$(sed '1,/^$/d' "$tmp/big.eml" | md5sum)"
+	ok '... with the chain'"'"'s headers' grep -q '^X-Spam-Status: ' "$f"
+done
+is 'no file of theirs is left in incoming/tmp' "$(ls "$Q/incoming/tmp" | wc -l)" 0
+
 # --- a quarantine at the door ----------------------------------------------
 r=$(send alice@outside.example quarantine@ourco.test "$tmp/plain.eml")
 like_r 'a held message is accepted (250)' '^250 '

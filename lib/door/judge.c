@@ -58,6 +58,29 @@ replace_msg(struct queue_msg *qm, const char *tp, const char *op, int out,
 	return 0;
 }
 
+/* As replace_msg with a header on top, where the chain wrote tp itself
+ * (the message came from memory): the header and the output into op,
+ * renamed over tp. */
+static int
+hold_from_memory(struct queue_msg *qm, const char *tp, const char *op, int out,
+    const char *top)
+{
+	int fd = open(op, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0640);
+
+	if (fd == -1)
+		return -1;
+	if (io_write_all(fd, top, strlen(top)) == -1 || copy_fd(out, fd) == -1 ||
+	    rename(op, tp) == -1) {
+		close(fd);
+		return -1;
+	}
+	if (qm->fd != -1)
+		close(qm->fd);
+	qm->fd = fd;
+	return 0;
+}
+
 /* The chain of the message's direction on the message just written,
  * before the reply to its end (DESIGN.md, "the flow").  Our resident
  * stages when the supervisor handed us their job sockets, else each stage
@@ -73,7 +96,7 @@ door_judge(const struct door_judge *d, const struct envelope *e,
 	struct envelope x = *e;
 	struct chain_result r;
 	const char *p;
-	int in = -1, out = -1, rc = -1;
+	int in = -1, out = -1, rc = -1, mem = 0, kept = 0;
 
 	if (d->timeout == 0 || ch->n == 0)
 		return 0;
@@ -82,11 +105,15 @@ door_judge(const struct door_judge *d, const struct envelope *e,
 	    queue_path(td, sizeof td, d->q->dir, "incoming", "tmp", NULL) == -1 ||
 	    (size_t)snprintf(op, sizeof op, "%s.door", tp) >= sizeof op)
 		return 0;
-	/* the stages read it through the page cache: the commit syncs
-	 * what is kept, and a refused message is never synced at all */
+	/* the stages read it through the page cache (or from memory): the
+	 * commit syncs what is kept, and a refused message is never synced
+	 * at all.  From memory, the chain writes the message file itself. */
+	mem = d->mem && *d->mem >= 0;
 	if (env_export(&x) == -1 ||
-	    (in = open(tp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
-	    (out = open(op, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0640)) == -1) {
+	    (in = mem ? fcntl(*d->mem, F_DUPFD_CLOEXEC, 3) :
+	    open(tp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)) == -1 ||
+	    (out = open(mem ? tp : op, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC |
+	    O_NOFOLLOW, 0640)) == -1) {
 		log_warn(errno, "qid=%s unable to judge at the door; the queue will",
 		    d->qm->id);
 		rc = 0;
@@ -123,7 +150,12 @@ door_judge(const struct door_judge *d, const struct envelope *e,
 	switch (r.v) {
 	case VERDICT_PASS:
 	case VERDICT_FLAG:
-		if (replace_msg(d->qm, tp, op, out, NULL) == -1)
+		if (mem) {
+			/* the output is the message: on disk once */
+			d->qm->fd = out;
+			out = -1;
+			kept = 1;
+		} else if (replace_msg(d->qm, tp, op, out, NULL) == -1)
 			break;
 		*flags |= QUEUE_JUDGED;
 		snprintf(j->verdict, sizeof j->verdict, "accepted");
@@ -131,8 +163,10 @@ door_judge(const struct door_judge *d, const struct envelope *e,
 		break;
 	case VERDICT_QUARANTINE:
 		snprintf(top, sizeof top, "X-Portcullis-Quarantine: %s\n", r.why);
-		if (replace_msg(d->qm, tp, op, out, top) == -1)
+		if (mem ? hold_from_memory(d->qm, tp, op, out, top) == -1 :
+		    replace_msg(d->qm, tp, op, out, top) == -1)
 			break;
+		kept = mem;
 		*flags |= QUEUE_HOLD;
 		snprintf(j->verdict, sizeof j->verdict, "quarantined");
 		rc = 0;
@@ -157,6 +191,13 @@ out:
 	if (out != -1)
 		close(out);
 	unlink(op);
+	if (mem && !kept)
+		unlink(tp);   /* the commit writes it from memory, or nothing */
+	if (kept) {
+		/* the message is its file now, not the memory */
+		close(*d->mem);
+		*d->mem = -1;
+	}
 	return rc;
 }
 

@@ -4,6 +4,9 @@
  * written message with the chain's output and marks the envelope
  * (QUEUE_JUDGED), a quarantine the same with a header on top (QUEUE_HOLD);
  * a reject or a tempfail is a reply for the client and nothing is kept.
+ * A message held in memory (*mem) is judged from there, and the chain's
+ * output becomes the message file itself: a passed message is written to
+ * the queue's disk once, a refused one never.
  * Library code: logs, never exits. */
 #ifndef PORTCULLIS_JUDGE_H
 #define PORTCULLIS_JUDGE_H
@@ -17,6 +20,8 @@ struct door_judge {
 	struct queue_msg      *qm;          /* the message written so far */
 	const struct ctl_list *chain_in, *chain_out;
 	unsigned long          timeout;     /* control/doortimeout; 0: off */
+	int                   *mem;         /* the message in memory (a memfd:
+	                                       qm has only its id), or -1 */
 };
 
 /* As smtp_io.msg_judge: 0 commit (flags may gain QUEUE_JUDGED or
