@@ -253,6 +253,8 @@ reload(void)
 	    sold.nnet != sandbox_cf.nnet ||
 	    memcmp(sold.net, sandbox_cf.net, sizeof sold.net) != 0;
 	ctl_free(&old.listen);
+	/* delivery workers were forked with the old settings and pools */
+	super_dwork_retire();
 	if (restart) {
 		/* the pools name the old chains' lines until they are reset */
 		super_pools_reset();
@@ -369,7 +371,8 @@ loop(void)
 		pf[n].fd = sigpipe_fd[0];
 		pf[n++].events = POLLIN;
 		for (i = 0; i < super_nkids; i++)
-			if (super_kids[i].kind == SUPER_CONN && super_kids[i].ctl != -1) {
+			if ((super_kids[i].kind == SUPER_CONN ||
+			    super_kids[i].kind == SUPER_DWORK) && super_kids[i].ctl != -1) {
 				pf[n].fd = super_kids[i].ctl;
 				pf[n++].events = POLLIN;
 			}
@@ -379,8 +382,10 @@ loop(void)
 			while (read(sigpipe_fd[0], x, sizeof x) > 0)
 				;
 		for (i = super_nlfd + 1; i < n; i++)
-			if (pf[i].revents)
+			if (pf[i].revents) {
 				super_from_worker(pf[i].fd);
+				super_from_dworker(pf[i].fd);
+			}
 		super_reap();
 		for (i = 0; i < super_nlfd; i++)
 			if (pf[i].revents & POLLIN)

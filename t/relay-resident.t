@@ -1,7 +1,8 @@
 #!/bin/sh
 # relay-resident: delivery through resident relay-outs (the supervisor's
 # delivery pool, control/deliveryworkers), walked through the failures
-# t/failures.t counts with relay-out forked per delivery: a 5xx beside a
+# t/failures.t counts with relay-out forked per delivery, and through the
+# resident delivery workers that hand them their messages: a 5xx beside a
 # 2xx (one bounce, the accepted recipient once), a recipient answered 451
 # every time (tries bounded), a peer that never answers the end of data
 # (the resident killed at timeoutdelivery, the message deferred, a fresh
@@ -112,6 +113,16 @@ served=$(sed -n 's/.*relay-out\[\([0-9]*\)\]: qid=.* result=.*/\1/p' "$tmp/gw.lo
 ok '... by the resident relay-outs, not by a relay-out per message' \
 	sh -c 'test -n "$1" && for p in $1; do printf "%s\n" "$2" | grep -qx "$p" || exit 1; done' sh "$served" "$r0"
 is '... which are still the same processes' "$(residents)" "$r0"
+dworkers() { ps -o pid=,comm= --ppid "$gw" 2>/dev/null | awk '$2 == "portcullis" { print $1 }' | sort; }
+d0=$(dworkers)
+ok 'delivery workers stay for the next message (resident, not forked per message)' test -n "$d0"
+send dave@ourco.test good5@sink.test third
+ok '... a third message is delivered' wait_for 20 3 "$tmp/in/*.done"
+ok '... and the workers of the first are still there' \
+	sh -c 'for p in $1; do kill -0 "$p" || exit 1; done' sh "$d0"
+kill -9 $d0
+send dave@ourco.test good6@sink.test fourth
+ok 'delivery workers killed -9: the next message is still delivered' wait_for 20 4 "$tmp/in/*.done"
 
 # --- 451 every time: tries bounded ---------------------------------------
 send erin@ourco.test temp1@sink.test temp-forever

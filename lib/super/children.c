@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "log.h"
+#include "sandbox.h"
 #include "queue.h"
 #include "sched.h"
 #include "super.h"
@@ -117,15 +119,22 @@ super_kid_add(pid_t pid, enum super_kind k, const char *id, const char *ip)
 	return 0;
 }
 
+/* Workers of kind k (for SUPER_DELIVER, resident ones busy with a
+ * message count too), of id and ip when given. */
 size_t
 super_kid_count(enum super_kind k, const char *id, const char *ip)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < super_nkids; i++)
-		if (super_kids[i].kind == k && (!id || strcmp(super_kids[i].id, id) == 0) &&
-		    (!ip || strcmp(super_kids[i].ip, ip) == 0))
+	for (i = 0; i < super_nkids; i++) {
+		const struct super_child *c = &super_kids[i];
+		if (k == SUPER_DELIVER && c->kind == SUPER_DWORK && c->busy &&
+		    (!id || strcmp(c->id, id) == 0))
 			n++;
+		else if (c->kind == k && (!id || strcmp(c->id, id) == 0) &&
+		    (!ip || strcmp(c->ip, ip) == 0))
+			n++;
+	}
 	return n;
 }
 
@@ -146,9 +155,37 @@ super_reap(void)
 				else if (super_kids[i].kind == SUPER_SCAN ||
 				    super_kids[i].kind == SUPER_DELIVER)
 					held_note(super_kids[i].kind, super_kids[i].id, w);
+				else if (super_kids[i].kind == SUPER_DWORK &&
+				    super_kids[i].busy)
+					/* died on a message: held back as a
+					 * worker that failed on it */
+					held_note(SUPER_DELIVER, super_kids[i].id,
+					    WIFEXITED(w) && WEXITSTATUS(w) == 0 ? 111 << 8 : w);
 				super_kids[i] = super_kids[--super_nkids];
 				break;
 			}
+}
+
+/* In a worker just forked: nothing of the supervisor's it must not hold. */
+static void
+worker_setup(void)
+{
+	size_t i;
+
+	for (i = 0; i < super_nlfd; i++)
+		close(super_lfd[i]);
+	/* a worker's end of file is its signal to leave */
+	for (i = 0; i < super_nkids; i++)
+		if (super_kids[i].ctl != -1)
+			close(super_kids[i].ctl);
+	/* only residents hold their end of a job socket: when the last of
+	 * them is gone (we were killed, say), what we send fails or comes
+	 * back unanswered, rather than waiting for the stage timeout */
+	super_pool_close_jobs();
+	signal(SIGCHLD, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGHUP, SIG_DFL);
 }
 
 /* Start a worker process for id. */
@@ -158,25 +195,161 @@ super_start_worker(enum super_kind k, const char *id)
 	pid_t pid = fork();
 
 	if (pid == 0) {
-		size_t i;
-		for (i = 0; i < super_nlfd; i++)
-			close(super_lfd[i]);
-		/* a worker's end of file is its signal to leave */
-		for (i = 0; i < super_nkids; i++)
-			if (super_kids[i].ctl != -1)
-				close(super_kids[i].ctl);
-		/* only residents hold their end of a job socket: when the
-		 * last of them is gone (we were killed, say), what we send
-		 * fails or comes back unanswered, rather than waiting for
-		 * the stage timeout */
-		super_pool_close_jobs();
-		signal(SIGCHLD, SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
+		worker_setup();
 		_exit(k == SUPER_SCAN ? super_scan_one(id) : super_deliver_one(id));
 	}
 	if (pid > 0)
 		super_kid_add(pid, k, id, NULL);
+}
+
+/* ---- resident delivery workers -------------------------------------------
+ * Forked from the supervisor as the one-message workers are, and kept:
+ * each takes "ID R\n" (R: to the resident relay-outs) on its socketpair, delivers that message as a
+ * one-message worker would (super_deliver_one, which frees all it held),
+ * and answers "STATUS\n", the exit status a one-message worker would have
+ * had.  A fork per delivery is saved; at most concurrencyremote of them,
+ * started as deliveries come; each leaves after stagemaxuse messages, at
+ * a reload, or when its socketpair closes (the supervisor is gone). */
+#define DWORK_MAXUSE 1000
+int super_relay_pooled = -1;   /* -1: a one-message worker, which asks
+                                  the table it was forked with */
+
+static int
+dwork_loop(int fd)
+{
+	char b[QUEUE_ID_MAX + 8], *sp;
+	ssize_t n;
+	unsigned long uses;
+	int st;
+
+	/* it only hands messages to the resident relay-outs, never starts
+	 * one under another uid: of the supervisor's capabilities it keeps
+	 * CAP_KILL alone, to stop a resident at timeoutdelivery */
+	if (sandbox_spawned() == -1)
+		return 111;
+	for (uses = 0; uses < DWORK_MAXUSE; uses++) {
+		do
+			n = read(fd, b, sizeof b - 1);
+		while (n == -1 && errno == EINTR);
+		if (n <= 0)
+			return 0;
+		b[n] = '\0';
+		b[strcspn(b, "\n")] = '\0';
+		if ((sp = strchr(b, ' ')) == NULL || sp == b || strchr(b, '/'))
+			return 111;
+		*sp = '\0';
+		super_relay_pooled = sp[1] == 'R';
+		st = super_deliver_one(b);
+		n = snprintf(b, sizeof b, "%d\n", st);
+		if (write(fd, b, (size_t)n) != n)
+			return 0;
+	}
+	return 0;
+}
+
+/* A new resident delivery worker: its index in super_kids, or -1. */
+static int
+dwork_start(void)
+{
+	int sv[2];
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	if ((pid = fork()) == 0) {
+		close(sv[0]);
+		worker_setup();
+		_exit(dwork_loop(sv[1]));
+	}
+	close(sv[1]);
+	if (pid == -1 || super_kid_add(pid, SUPER_DWORK, NULL, NULL) == -1) {
+		close(sv[0]);
+		return -1;
+	}
+	super_kids[super_nkids - 1].ctl = sv[0];
+	return (int)(super_nkids - 1);
+}
+
+/* Hand id to an idle resident delivery worker, or a new one; 0, or -1
+ * (the caller forks a one-message worker instead). */
+static int
+dwork_hand(const char *id)
+{
+	char b[QUEUE_ID_MAX + 8];
+	size_t i;
+	int w = -1, n;
+
+	/* only while resident relay-outs run: else a one-message worker,
+	 * which may start relay-out under the delivery uid itself */
+	if (strlen(id) >= sizeof super_kids[0].id ||
+	    super_pool_socket(SUPER_RELAY) < 0)
+		return -1;
+	for (i = 0; i < super_nkids && w == -1; i++)
+		if (super_kids[i].kind == SUPER_DWORK && !super_kids[i].busy &&
+		    super_kids[i].ctl != -1 && super_kids[i].uses < DWORK_MAXUSE)
+			w = (int)i;
+	if (w == -1 && (w = dwork_start()) == -1)
+		return -1;
+	n = snprintf(b, sizeof b, "%s R\n", id);
+	if (n < 0 || (size_t)n >= sizeof b ||
+	    send(super_kids[w].ctl, b, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
+		close(super_kids[w].ctl);
+		super_kids[w].ctl = -1;
+		return -1;
+	}
+	super_kids[w].busy = 1;
+	super_kids[w].idle = time(NULL);
+	memcpy(super_kids[w].id, id, strlen(id) + 1);
+	return 0;
+}
+
+/* A resident delivery worker answered (or left). */
+void
+super_from_dworker(int fd)
+{
+	char b[32];
+	ssize_t n;
+	size_t i;
+
+	for (i = 0; i < super_nkids; i++)
+		if (super_kids[i].kind == SUPER_DWORK && super_kids[i].ctl == fd)
+			break;
+	if (i == super_nkids)
+		return;
+	n = read(fd, b, sizeof b - 1);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n <= 0) {
+		/* gone: reaped, and a message it had held back (super_reap) */
+		close(fd);
+		super_kids[i].ctl = -1;
+		return;
+	}
+	b[n] = '\0';
+	if (super_kids[i].busy)
+		held_note(SUPER_DELIVER, super_kids[i].id, atoi(b) << 8);
+	super_kids[i].busy = 0;
+	super_kids[i].id[0] = '\0';
+	super_kids[i].uses++;
+	super_kids[i].idle = time(NULL);
+}
+
+/* After a reload: the resident delivery workers finish the message they
+ * have and leave; new ones start with the new settings. */
+void
+super_dwork_retire(void)
+{
+	size_t i;
+
+	for (i = 0; i < super_nkids; i++)
+		if (super_kids[i].kind == SUPER_DWORK && super_kids[i].ctl != -1) {
+			shutdown(super_kids[i].ctl, SHUT_WR);
+			super_kids[i].uses = DWORK_MAXUSE;   /* never handed more */
+			if (!super_kids[i].busy) {
+				close(super_kids[i].ctl);
+				super_kids[i].ctl = -1;
+			}
+		}
 }
 
 /* Start workers for the due messages of a stage, up to the limit. */
@@ -201,6 +374,8 @@ super_run_stage(const char *stage, enum super_kind k, unsigned long limit)
 		    sched_read(sp, &s) == 0 && s.next > now)
 			continue;
 		if (queue_held(super_cf.qdir, stage, de->d_name))
+			continue;
+		if (k == SUPER_DELIVER && dwork_hand(de->d_name) == 0)
 			continue;
 		super_start_worker(k, de->d_name);
 	}

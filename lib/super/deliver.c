@@ -155,7 +155,8 @@ relay(const char *mp, const struct envelope *e, unsigned flags, struct buf *out)
 	}
 	/* a resident relay-out when the pool has one running (its pid
 	 * comes in its first reply line), else one forked and executed */
-	sock = super_pool_socket(SUPER_RELAY);
+	sock = super_relay_pooled == -1 ? super_pool_socket(SUPER_RELAY) :
+	    super_relay_pooled ? super_pool_socket_any(SUPER_RELAY) : -1;
 	if (sock == -1 || serve_send(sock, in, p[1], 2, &rfd) == -1) {
 		rfd = -1;
 		pid = relay_start(in, p[1]);
@@ -344,50 +345,43 @@ record(const char *id, const struct envelope *e, unsigned flags,
  * the bounced ones.  A crash or a failure in between repeats only the
  * later steps (a bounce at worst twice); 111 only when not even a
  * schedule could be written. */
-int
-super_deliver_one(const char *id)
+/* What delivering one message holds, freed by super_deliver_one after,
+ * whichever way it ended: a resident delivery worker does message after
+ * message, so nothing may stay behind (the lock above all). */
+struct held_res {
+	struct buf out;
+	char **lines, **tmp, *kind;
+	struct dsn_rcpt *dr;
+	char (*st)[16];
+};
+
+static int
+deliver_locked(const char *id, const char *mp, const struct envelope *ep,
+    unsigned flags, struct held_res *hr)
 {
-	char mp[PATH_MAX], ep[PATH_MAX];
-	char (*st)[16] = NULL;
-	struct envelope e;
-	struct buf out = BUF_INIT;
-	struct dsn_rcpt *dr = NULL;
-	char **lines = NULL, **tmp = NULL, *kind = NULL;
+	const struct envelope e = *ep;
+	char **lines, **tmp, *kind;
+	char (*st)[16];
+	struct dsn_rcpt *dr;
 	const char *l, *reason = NULL;
 	size_t i, nl = 0, ndr = 0, nleft = 0, nok = 0;
 	enum super_fate fate = SUPER_LATER;
-	unsigned flags;
 	char *p, *save;
-	int fd, rr;
+	int rr;
 
-	if (queue_path(mp, sizeof mp, super_cf.qdir, "outgoing", "new", id) == -1 ||
-	    queue_path(ep, sizeof ep, super_cf.qdir, "outgoing", "env", id) == -1) {
-		log_warn(errno, "qid=%s a name too long for the queue", id);
-		return 111;
-	}
-	if ((fd = queue_lock(mp)) == -1) {
-		if (errno == ENOENT || errno == EBUSY)
-			return 0;
-		log_warn(errno, "qid=%s unable to open", id);
-		return deliver_stuck(id, mp, -1, "unable to open the message");
-	}
-	if (qenv_read(ep, &e, &flags) == -1) {
-		log_warn(errno, "qid=%s unable to read its envelope", id);
-		return deliver_stuck(id, mp, fd, "unable to read its envelope");
-	}
-	lines = calloc(e.nrcpt + 1, sizeof *lines);
-	tmp = calloc(e.nrcpt + 1, sizeof *tmp);
-	dr = calloc(e.nrcpt + 1, sizeof *dr);
-	st = calloc(e.nrcpt + 1, sizeof *st);
-	kind = calloc(e.nrcpt + 1, 1);
+	hr->lines = lines = calloc(e.nrcpt + 1, sizeof *lines);
+	hr->tmp = tmp = calloc(e.nrcpt + 1, sizeof *tmp);
+	hr->dr = dr = calloc(e.nrcpt + 1, sizeof *dr);
+	hr->st = st = calloc(e.nrcpt + 1, sizeof *st);
+	hr->kind = kind = calloc(e.nrcpt + 1, 1);
 	if (lines == NULL || tmp == NULL || dr == NULL || st == NULL || kind == NULL) {
 		log_warn(errno, "qid=%s out of memory", id);
 		return deliver_later(id, mp, "out of memory");
 	}
-	if ((rr = relay(mp, &e, flags, &out)) == -1)
+	if ((rr = relay(mp, &e, flags, &hr->out)) == -1)
 		log_warn(errno, "qid=%s unable to run relay-out", id);
-	if (buf_addc(&out, '\0') == 0)
-		for (p = strtok_r(out.p, "\n", &save); p && nl < e.nrcpt;
+	if (buf_addc(&hr->out, '\0') == 0)
+		for (p = strtok_r(hr->out.p, "\n", &save); p && nl < e.nrcpt;
 		    p = strtok_r(NULL, "\n", &save))
 			lines[nl++] = p;
 	/* 'r' accepted, 'h' failed for good, 's' temporary; a recipient
@@ -443,4 +437,43 @@ super_deliver_one(const char *id)
 	queue_remove(super_cf.qdir, "outgoing", id);
 	log_info("qid=%s delivery=done bounced=%zu", id, ndr);
 	return 0;
+}
+
+int
+super_deliver_one(const char *id)
+{
+	char mp[PATH_MAX], ep[PATH_MAX];
+	struct held_res hr;
+	struct envelope e;
+	unsigned flags;
+	int fd, rc;
+
+	if (queue_path(mp, sizeof mp, super_cf.qdir, "outgoing", "new", id) == -1 ||
+	    queue_path(ep, sizeof ep, super_cf.qdir, "outgoing", "env", id) == -1) {
+		log_warn(errno, "qid=%s a name too long for the queue", id);
+		return 111;
+	}
+	if ((fd = queue_lock(mp)) == -1) {
+		if (errno == ENOENT || errno == EBUSY)
+			return 0;
+		log_warn(errno, "qid=%s unable to open", id);
+		return deliver_stuck(id, mp, -1, "unable to open the message");
+	}
+	if (qenv_read(ep, &e, &flags) == -1) {
+		log_warn(errno, "qid=%s unable to read its envelope", id);
+		rc = deliver_stuck(id, mp, fd, "unable to read its envelope");
+		close(fd);
+		return rc;
+	}
+	memset(&hr, 0, sizeof hr);
+	rc = deliver_locked(id, mp, &e, flags, &hr);
+	buf_free(&hr.out);
+	free(hr.lines);
+	free(hr.tmp);
+	free(hr.kind);
+	free(hr.dr);
+	free(hr.st);
+	env_free(&e);
+	close(fd);   /* the lock, last */
+	return rc;
 }

@@ -56,6 +56,19 @@ super_pool_socket(const char *line)
 	return -1;
 }
 
+/* The job socket of a stage line's pool whether or not a resident runs
+ * now (the supervisor said so when it handed the job over), or -1. */
+int
+super_pool_socket_any(const char *line)
+{
+	size_t p;
+
+	for (p = 0; p < npools; p++)
+		if (strcmp(pools[p].line, line) == 0)
+			return pools[p].sock[1];
+	return -1;
+}
+
 /* A resident left: a normal end (its uses, its age, a changed control
  * file) or a kill (a scan worker's, for time) is replaced at once; one
  * that failed within a few seconds of its start, by an exit status or a

@@ -30,7 +30,10 @@ struct super_conf {
 	unsigned long databytes;
 };
 
-enum super_kind { SUPER_CONN = 1, SUPER_SCAN, SUPER_DELIVER, SUPER_STAGE };
+/* SUPER_DWORK: a resident delivery worker, handed message after message
+ * (children.c); its ctl, busy, id and uses as a SUPER_CONN's */
+enum super_kind { SUPER_CONN = 1, SUPER_SCAN, SUPER_DELIVER, SUPER_STAGE,
+	SUPER_DWORK };
 
 struct super_child {
 	pid_t pid;
@@ -58,6 +61,11 @@ void   super_reap(void);
 void   super_start_worker(enum super_kind, const char *id);
 void   super_run_stage(const char *stage, enum super_kind, unsigned long limit);
 void   super_close_inherited(void);
+void   super_from_dworker(int fd);
+void   super_dwork_retire(void);
+extern int super_relay_pooled;   /* in a resident delivery worker: 1 when
+                                    this job may use the resident
+                                    relay-outs, 0 not; -1 elsewhere */
 
 /* super.c: the envelope as a stage's or relay-out's environment
  * (DESIGN.md's variables); what happens to a message after a temporary
@@ -85,6 +93,7 @@ int    super_deliver_one(const char *id);
 void   super_pools_init(void);
 void   super_tend_stages(void);
 int    super_pool_socket(const char *line);
+int    super_pool_socket_any(const char *line);
 void   super_pool_close_jobs(void);
 void   super_stage_gone(const struct super_child *, int status);
 void   super_stages_stop(void);
