@@ -372,7 +372,8 @@ loop(void)
 		pf[n++].events = POLLIN;
 		for (i = 0; i < super_nkids; i++)
 			if ((super_kids[i].kind == SUPER_CONN ||
-			    super_kids[i].kind == SUPER_DWORK) && super_kids[i].ctl != -1) {
+			    super_kids[i].kind == SUPER_DWORK ||
+			    super_kids[i].kind == SUPER_SWORK) && super_kids[i].ctl != -1) {
 				pf[n].fd = super_kids[i].ctl;
 				pf[n++].events = POLLIN;
 			}

@@ -240,7 +240,7 @@ if getent passwd daemon >/dev/null && getent passwd man >/dev/null &&
 	# the delivery worker that handed it the mute message waits on it
 	dw=
 	for i in $(seq 900); do
-		dw=$(ps -o pid=,comm= --ppid $gw 2>/dev/null | awk '$2 == "portcullis" { print $1; exit }')
+		dw=$(ps -o pid=,comm= --ppid $gw 2>/dev/null | awk '$2 == "portcullis-dlv" { print $1; exit }')
 		[ -n "$dw" ] && sleep 0.5 && kill -0 "$dw" 2>/dev/null && break
 		dw=
 		sleep 0.1

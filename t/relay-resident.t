@@ -113,7 +113,7 @@ served=$(sed -n 's/.*relay-out\[\([0-9]*\)\]: qid=.* result=.*/\1/p' "$tmp/gw.lo
 ok '... by the resident relay-outs, not by a relay-out per message' \
 	sh -c 'test -n "$1" && for p in $1; do printf "%s\n" "$2" | grep -qx "$p" || exit 1; done' sh "$served" "$r0"
 is '... which are still the same processes' "$(residents)" "$r0"
-dworkers() { ps -o pid=,comm= --ppid "$gw" 2>/dev/null | awk '$2 == "portcullis" { print $1 }' | sort; }
+dworkers() { ps -o pid=,comm= --ppid "$gw" 2>/dev/null | awk '$2 == "portcullis-dlv" { print $1 }' | sort; }
 d0=$(dworkers)
 ok 'delivery workers stay for the next message (resident, not forked per message)' test -n "$d0"
 send dave@ourco.test good5@sink.test third

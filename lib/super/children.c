@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -128,7 +129,8 @@ super_kid_count(enum super_kind k, const char *id, const char *ip)
 
 	for (i = 0; i < super_nkids; i++) {
 		const struct super_child *c = &super_kids[i];
-		if (k == SUPER_DELIVER && c->kind == SUPER_DWORK && c->busy &&
+		if (((k == SUPER_DELIVER && c->kind == SUPER_DWORK) ||
+		    (k == SUPER_SCAN && c->kind == SUPER_SWORK)) && c->busy &&
 		    (!id || strcmp(c->id, id) == 0))
 			n++;
 		else if (c->kind == k && (!id || strcmp(c->id, id) == 0) &&
@@ -155,11 +157,13 @@ super_reap(void)
 				else if (super_kids[i].kind == SUPER_SCAN ||
 				    super_kids[i].kind == SUPER_DELIVER)
 					held_note(super_kids[i].kind, super_kids[i].id, w);
-				else if (super_kids[i].kind == SUPER_DWORK &&
+				else if ((super_kids[i].kind == SUPER_DWORK ||
+				    super_kids[i].kind == SUPER_SWORK) &&
 				    super_kids[i].busy)
 					/* died on a message: held back as a
 					 * worker that failed on it */
-					held_note(SUPER_DELIVER, super_kids[i].id,
+					held_note(super_kids[i].kind == SUPER_DWORK ?
+					    SUPER_DELIVER : SUPER_SCAN, super_kids[i].id,
 					    WIFEXITED(w) && WEXITSTATUS(w) == 0 ? 111 << 8 : w);
 				super_kids[i] = super_kids[--super_nkids];
 				break;
@@ -202,32 +206,42 @@ super_start_worker(enum super_kind k, const char *id)
 		super_kid_add(pid, k, id, NULL);
 }
 
-/* ---- resident delivery workers -------------------------------------------
+/* ---- resident workers ----------------------------------------------------
  * Forked from the supervisor as the one-message workers are, and kept:
- * each takes "ID R\n" (R: to the resident relay-outs) on its socketpair, delivers that message as a
- * one-message worker would (super_deliver_one, which frees all it held),
- * and answers "STATUS\n", the exit status a one-message worker would have
- * had.  A fork per delivery is saved; at most concurrencyremote of them,
- * started as deliveries come; each leaves after stagemaxuse messages, at
- * a reload, or when its socketpair closes (the supervisor is gone). */
-#define DWORK_MAXUSE 1000
+ * each takes "ID MASK\n" on its socketpair, does that message as a
+ * one-message worker would (super_scan_one, super_deliver_one, each of
+ * which lets go of all it held), and answers "STATUS\n", the exit status
+ * a one-message worker would have had.  MASK says which resident pools
+ * run now (stages.c), so that a kept worker never hands a job to a pool
+ * that has none.  A fork per message is saved; at most the stage's
+ * concurrency of them, started as messages come; each leaves after 1000
+ * messages, at a reload, or when its socketpair closes (the supervisor is
+ * gone).  A delivery worker only hands messages to resident relay-outs and
+ * keeps CAP_KILL alone; a scan worker may still fork a stage that has no
+ * resident, under the scanners' uid, as a one-message worker does. */
+#define WORK_MAXUSE 1000
+#define WORK_JOB_MAX (QUEUE_ID_MAX + SUPER_MAX_POOLS + 8)
 int super_relay_pooled = -1;   /* -1: a one-message worker, which asks
                                   the table it was forked with */
 
 static int
-dwork_loop(int fd)
+work_loop(enum super_kind k, int fd)
 {
-	char b[QUEUE_ID_MAX + 8], *sp;
+	char b[WORK_JOB_MAX], *sp;
 	ssize_t n;
 	unsigned long uses;
 	int st;
 
-	/* it only hands messages to the resident relay-outs, never starts
-	 * one under another uid: of the supervisor's capabilities it keeps
-	 * CAP_KILL alone, to stop a resident at timeoutdelivery */
-	if (sandbox_spawned() == -1)
+	/* a delivery worker only hands messages to the resident relay-outs,
+	 * never starts one under another uid: of the supervisor's
+	 * capabilities it keeps CAP_KILL alone, to stop a resident at
+	 * timeoutdelivery */
+	if (k == SUPER_DWORK && sandbox_spawned() == -1)
 		return 111;
-	for (uses = 0; uses < DWORK_MAXUSE; uses++) {
+	/* ps shows which is which (a one-message worker stays "portcullis") */
+	(void)prctl(PR_SET_NAME, k == SUPER_DWORK ? "portcullis-dlv" :
+	    "portcullis-scan", 0, 0, 0);
+	for (uses = 0; uses < WORK_MAXUSE; uses++) {
 		do
 			n = read(fd, b, sizeof b - 1);
 		while (n == -1 && errno == EINTR);
@@ -238,8 +252,12 @@ dwork_loop(int fd)
 		if ((sp = strchr(b, ' ')) == NULL || sp == b || strchr(b, '/'))
 			return 111;
 		*sp = '\0';
-		super_relay_pooled = sp[1] == 'R';
-		st = super_deliver_one(b);
+		super_pool_alive_set(sp + 1);
+		if (k == SUPER_DWORK) {
+			super_relay_pooled = 1;
+			st = super_deliver_one(b);
+		} else
+			st = super_scan_one(b);
 		n = snprintf(b, sizeof b, "%d\n", st);
 		if (write(fd, b, (size_t)n) != n)
 			return 0;
@@ -247,9 +265,9 @@ dwork_loop(int fd)
 	return 0;
 }
 
-/* A new resident delivery worker: its index in super_kids, or -1. */
+/* A new resident worker of kind k: its index in super_kids, or -1. */
 static int
-dwork_start(void)
+work_start(enum super_kind k)
 {
 	int sv[2];
 	pid_t pid;
@@ -259,10 +277,10 @@ dwork_start(void)
 	if ((pid = fork()) == 0) {
 		close(sv[0]);
 		worker_setup();
-		_exit(dwork_loop(sv[1]));
+		_exit(work_loop(k, sv[1]));
 	}
 	close(sv[1]);
-	if (pid == -1 || super_kid_add(pid, SUPER_DWORK, NULL, NULL) == -1) {
+	if (pid == -1 || super_kid_add(pid, k, NULL, NULL) == -1) {
 		close(sv[0]);
 		return -1;
 	}
@@ -270,27 +288,30 @@ dwork_start(void)
 	return (int)(super_nkids - 1);
 }
 
-/* Hand id to an idle resident delivery worker, or a new one; 0, or -1
- * (the caller forks a one-message worker instead). */
+/* Hand id of stage kind k (SUPER_SCAN or SUPER_DELIVER) to an idle
+ * resident worker, or a new one; 0, or -1 (the caller forks a
+ * one-message worker instead). */
 static int
-dwork_hand(const char *id)
+work_hand(enum super_kind k, const char *id)
 {
-	char b[QUEUE_ID_MAX + 8];
-	size_t i;
+	enum super_kind wk = k == SUPER_SCAN ? SUPER_SWORK : SUPER_DWORK;
+	char b[WORK_JOB_MAX], mask[SUPER_MAX_POOLS + 1];
+	size_t i, len = strlen(id);
 	int w = -1, n;
 
-	/* only while resident relay-outs run: else a one-message worker,
-	 * which may start relay-out under the delivery uid itself */
-	if (strlen(id) >= sizeof super_kids[0].id ||
-	    super_pool_socket(SUPER_RELAY) < 0)
+	/* delivery only while resident relay-outs run: else a one-message
+	 * worker, which may start relay-out under the delivery uid itself */
+	if (len >= sizeof super_kids[0].id ||
+	    (k == SUPER_DELIVER && super_pool_socket(SUPER_RELAY) < 0) ||
+	    super_pool_alive_mask(mask, sizeof mask) == -1)
 		return -1;
 	for (i = 0; i < super_nkids && w == -1; i++)
-		if (super_kids[i].kind == SUPER_DWORK && !super_kids[i].busy &&
-		    super_kids[i].ctl != -1 && super_kids[i].uses < DWORK_MAXUSE)
+		if (super_kids[i].kind == wk && !super_kids[i].busy &&
+		    super_kids[i].ctl != -1 && super_kids[i].uses < WORK_MAXUSE)
 			w = (int)i;
-	if (w == -1 && (w = dwork_start()) == -1)
+	if (w == -1 && (w = work_start(wk)) == -1)
 		return -1;
-	n = snprintf(b, sizeof b, "%s R\n", id);
+	n = snprintf(b, sizeof b, "%s %s\n", id, mask);
 	if (n < 0 || (size_t)n >= sizeof b ||
 	    send(super_kids[w].ctl, b, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) != n) {
 		close(super_kids[w].ctl);
@@ -299,11 +320,11 @@ dwork_hand(const char *id)
 	}
 	super_kids[w].busy = 1;
 	super_kids[w].idle = time(NULL);
-	memcpy(super_kids[w].id, id, strlen(id) + 1);
+	memcpy(super_kids[w].id, id, len + 1);
 	return 0;
 }
 
-/* A resident delivery worker answered (or left). */
+/* A resident worker answered (or left). */
 void
 super_from_dworker(int fd)
 {
@@ -312,7 +333,8 @@ super_from_dworker(int fd)
 	size_t i;
 
 	for (i = 0; i < super_nkids; i++)
-		if (super_kids[i].kind == SUPER_DWORK && super_kids[i].ctl == fd)
+		if ((super_kids[i].kind == SUPER_DWORK ||
+		    super_kids[i].kind == SUPER_SWORK) && super_kids[i].ctl == fd)
 			break;
 	if (i == super_nkids)
 		return;
@@ -327,24 +349,26 @@ super_from_dworker(int fd)
 	}
 	b[n] = '\0';
 	if (super_kids[i].busy)
-		held_note(SUPER_DELIVER, super_kids[i].id, atoi(b) << 8);
+		held_note(super_kids[i].kind == SUPER_DWORK ? SUPER_DELIVER :
+		    SUPER_SCAN, super_kids[i].id, atoi(b) << 8);
 	super_kids[i].busy = 0;
 	super_kids[i].id[0] = '\0';
 	super_kids[i].uses++;
 	super_kids[i].idle = time(NULL);
 }
 
-/* After a reload: the resident delivery workers finish the message they
- * have and leave; new ones start with the new settings. */
+/* After a reload: the resident workers finish the message they have and
+ * leave; new ones start with the new settings and pools. */
 void
 super_dwork_retire(void)
 {
 	size_t i;
 
 	for (i = 0; i < super_nkids; i++)
-		if (super_kids[i].kind == SUPER_DWORK && super_kids[i].ctl != -1) {
+		if ((super_kids[i].kind == SUPER_DWORK ||
+		    super_kids[i].kind == SUPER_SWORK) && super_kids[i].ctl != -1) {
 			shutdown(super_kids[i].ctl, SHUT_WR);
-			super_kids[i].uses = DWORK_MAXUSE;   /* never handed more */
+			super_kids[i].uses = WORK_MAXUSE;   /* never handed more */
 			if (!super_kids[i].busy) {
 				close(super_kids[i].ctl);
 				super_kids[i].ctl = -1;
@@ -375,7 +399,7 @@ super_run_stage(const char *stage, enum super_kind k, unsigned long limit)
 			continue;
 		if (queue_held(super_cf.qdir, stage, de->d_name))
 			continue;
-		if (k == SUPER_DELIVER && dwork_hand(de->d_name) == 0)
+		if (work_hand(k, de->d_name) == 0)
 			continue;
 		super_start_worker(k, de->d_name);
 	}

@@ -125,41 +125,25 @@ super_move_judged(const char *id, const char *mp, int fd,
 	return 0;
 }
 
-/* One message of incoming through its chain.  Every way out is moved on
- * (outgoing or quarantine), scheduled (scan_tempfail) or given up
- * (scan_give_up); 111 only when not even a schedule could be written. */
-int
-super_scan_one(const char *id)
+/* One locked message of incoming, its envelope read: through its chain
+ * (see super_scan_one). */
+static int
+scan_locked(const char *id, const char *mp, int fd, struct envelope *ep,
+    unsigned flags)
 {
-	char mp[PATH_MAX], ep[PATH_MAX], tp[PATH_MAX], why[256], oid[QUEUE_ID_MAX];
+	char tp[PATH_MAX], why[256], oid[QUEUE_ID_MAX];
 	char reason[VERDICT_TEXT_MAX + 1], w[512];
-	struct envelope e;
+	struct envelope e = *ep;
 	struct queue q;
 	struct queue_msg om;
-	unsigned flags;
 	enum verdict v;
 	const struct ctl_list *ch;
 	struct chain_result cr;
 	char td[PATH_MAX];
 	int serve[SPAWN_MAX_STAGES];
 	size_t i;
-	int fd, tfd;
+	int tfd;
 
-	if (queue_path(mp, sizeof mp, super_cf.qdir, "incoming", "new", id) == -1 ||
-	    queue_path(ep, sizeof ep, super_cf.qdir, "incoming", "env", id) == -1) {
-		log_warn(errno, "qid=%s a name too long for the queue", id);
-		return 111;
-	}
-	if ((fd = queue_lock(mp)) == -1) {
-		if (errno == ENOENT || errno == EBUSY)
-			return 0;
-		log_warn(errno, "qid=%s unable to open", id);
-		return scan_tempfail(id, mp, -1, NULL, 0, "unable to open the message");
-	}
-	if (qenv_read(ep, &e, &flags) == -1) {
-		log_warn(errno, "qid=%s unable to read its envelope", id);
-		return scan_tempfail(id, mp, fd, NULL, 0, "unable to read its envelope");
-	}
 	/* judged at the door already: on to its stage, not judged twice */
 	if (flags & (QUEUE_JUDGED | QUEUE_HOLD))
 		return super_move_judged(id, mp, fd, &e, flags);
@@ -213,4 +197,40 @@ super_scan_one(const char *id)
 		return scan_tempfail(id, mp, fd, &e, flags, why);
 	snprintf(w, sizeof w, "%s", why);
 	return scan_give_up(id, mp, fd, &e, flags, VERDICT_REJECT, w, reason);
+}
+
+/* One message of incoming through its chain.  Every way out is moved on
+ * (outgoing or quarantine), scheduled (scan_tempfail) or given up
+ * (scan_give_up); 111 only when not even a schedule could be written.
+ * All it held is let go whichever way (a resident scan worker does
+ * message after message), the lock last. */
+int
+super_scan_one(const char *id)
+{
+	char mp[PATH_MAX], ep[PATH_MAX];
+	struct envelope e;
+	unsigned flags;
+	int fd, rc;
+
+	if (queue_path(mp, sizeof mp, super_cf.qdir, "incoming", "new", id) == -1 ||
+	    queue_path(ep, sizeof ep, super_cf.qdir, "incoming", "env", id) == -1) {
+		log_warn(errno, "qid=%s a name too long for the queue", id);
+		return 111;
+	}
+	if ((fd = queue_lock(mp)) == -1) {
+		if (errno == ENOENT || errno == EBUSY)
+			return 0;
+		log_warn(errno, "qid=%s unable to open", id);
+		return scan_tempfail(id, mp, -1, NULL, 0, "unable to open the message");
+	}
+	if (qenv_read(ep, &e, &flags) == -1) {
+		log_warn(errno, "qid=%s unable to read its envelope", id);
+		rc = scan_tempfail(id, mp, fd, NULL, 0, "unable to read its envelope");
+		close(fd);
+		return rc;
+	}
+	rc = scan_locked(id, mp, fd, &e, flags);
+	env_free(&e);
+	close(fd);
+	return rc;
 }

@@ -43,17 +43,59 @@ static size_t npools;
 /* The job socket of a stage line's residents when at least one runs (as
  * this scan worker saw it when it was forked); else -1, and the stage is
  * forked and executed for the message as any other program. */
+static const char *alive;   /* a resident worker's job's word (below) */
+
+static int
+pool_alive(size_t p)
+{
+	size_t i;
+
+	if (alive)
+		return p < strlen(alive) && alive[p] == '1';
+	for (i = 0; i < super_nkids; i++)
+		if (super_kids[i].kind == SUPER_STAGE && super_kids[i].pool == p)
+			return 1;
+	return 0;
+}
+
 int
 super_pool_socket(const char *line)
 {
-	size_t p, i;
+	size_t p;
 
 	for (p = 0; p < npools; p++)
-		if (strcmp(pools[p].line, line) == 0)
-			for (i = 0; i < super_nkids; i++)
-				if (super_kids[i].kind == SUPER_STAGE && super_kids[i].pool == p)
-					return pools[p].sock[1];
+		if (strcmp(pools[p].line, line) == 0 && pool_alive(p))
+			return pools[p].sock[1];
 	return -1;
+}
+
+/* Which pools have a resident running now, a '1' or '0' each, for a
+ * resident worker's next job (children.c); -1 when they do not fit. */
+int
+super_pool_alive_mask(char *out, size_t n)
+{
+	size_t p;
+
+	if (npools + 1 > n || npools > SUPER_MAX_POOLS)
+		return -1;
+	for (p = 0; p < npools; p++)
+		out[p] = pool_alive(p) && pools[p].fails == 0 ? '1' : '0';
+	out[npools] = '\0';
+	if (npools == 0) {
+		out[0] = '-';   /* a word even with no pool */
+		out[1] = '\0';
+	}
+	return 0;
+}
+
+/* In a resident worker: the pools its job says run (a copy is kept). */
+void
+super_pool_alive_set(const char *mask)
+{
+	static char m[SUPER_MAX_POOLS + 1];
+
+	snprintf(m, sizeof m, "%s", mask);
+	alive = m;
 }
 
 /* The job socket of a stage line's pool whether or not a resident runs

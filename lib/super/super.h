@@ -30,10 +30,12 @@ struct super_conf {
 	unsigned long databytes;
 };
 
-/* SUPER_DWORK: a resident delivery worker, handed message after message
- * (children.c); its ctl, busy, id and uses as a SUPER_CONN's */
+/* SUPER_DWORK, SUPER_SWORK: a resident delivery or scan worker, handed
+ * message after message (children.c); its ctl, busy, id and uses as a
+ * SUPER_CONN's */
 enum super_kind { SUPER_CONN = 1, SUPER_SCAN, SUPER_DELIVER, SUPER_STAGE,
-	SUPER_DWORK };
+	SUPER_DWORK, SUPER_SWORK };
+#define SUPER_MAX_POOLS 64   /* resident pools a worker's job can name */
 
 struct super_child {
 	pid_t pid;
@@ -94,6 +96,8 @@ void   super_pools_init(void);
 void   super_tend_stages(void);
 int    super_pool_socket(const char *line);
 int    super_pool_socket_any(const char *line);
+int    super_pool_alive_mask(char *out, size_t n);
+void   super_pool_alive_set(const char *mask);
 void   super_pool_close_jobs(void);
 void   super_stage_gone(const struct super_child *, int status);
 void   super_stages_stop(void);
