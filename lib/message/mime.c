@@ -81,7 +81,8 @@ static const char *flagnames[] = {
 	"no-end", "no-boundary", "no-start", "bad-cte", "bad-base64",
 	"bad-qp", "no-header", "capped", "depth", "parts", "total",
 	"bad-header", "encoded-message", "encrypted", "ratio", "container",
-	"member", "corrupt", "bad-name", "time",
+	"member", "corrupt", "bad-name", "time", "hidden-part", "other-reading",
+	"lone-cr", "bad-qp-binary",
 };
 
 /* Comma-separated names of the flags ("-" for none) into out. */
@@ -440,7 +441,7 @@ leaf(struct walk *w, const char *path, size_t depth, const struct hdr *h,
 	if (df & (DECODE_JUNK | DECODE_NOPAD))
 		fl |= MIME_BADB64;
 	if (df & DECODE_BADQP)
-		fl |= MIME_BADQP;
+		fl |= MIME_BADQP | (strncmp(type, "text/", 5) != 0 ? MIME_BADQPBIN : 0);
 	if (cte == DECODE_UNKNOWN)
 		fl |= MIME_BADCTE;
 	w->st->bytes += w->dec.len;

@@ -42,6 +42,11 @@
 #define MIME_CORRUPT      0x200000 /* a container libarchive could not read */
 #define MIME_BADNAME      0x400000 /* ../, absolute, control or bidi in a name */
 #define MIME_TIME         0x800000 /* the time limit for the message ran out */
+/* Anomalies found by comparing readings (mime-explode(8)). */
+#define MIME_HIDDEN       0x1000000 /* a delimiter and MIME fields in a leaf's body */
+#define MIME_READING      0x2000000 /* an item only another reading finds */
+#define MIME_LONECR       0x4000000 /* a CR that is no line end, in the structure */
+#define MIME_BADQPBIN     0x8000000 /* malformed quoted-printable, not text */
 
 #define MIME_AMBIGUOUS (MIME_AMBIG_CT | MIME_AMBIG_CTE | MIME_AMBIG_PARAM | \
 	MIME_AMBIG_NAME | MIME_NOSTART | MIME_ENCMSG)
