@@ -26,10 +26,14 @@ static const struct {
 	                                            * by some readers, not by us */
 	{ MIME_BADB64,       VERDICT_QUARANTINE },
 	{ MIME_BADQP,        VERDICT_FLAG },       /* common in real text */
-	{ MIME_NOHDR,        VERDICT_QUARANTINE },
+	{ MIME_NOHDR,        VERDICT_FLAG },       /* legal when it starts with
+	                                            * an empty line; the lenient
+	                                            * reading looks further */
 	{ MIME_BADHDR,       VERDICT_QUARANTINE },
 	{ MIME_ENCMSG,       VERDICT_QUARANTINE },
-	{ MIME_HIDDEN,       VERDICT_QUARANTINE },
+	{ MIME_HIDDEN,       VERDICT_FLAG },       /* quoted mail does it; what
+	                                            * the lenient reading finds
+	                                            * there is judged */
 	{ MIME_READING,      VERDICT_QUARANTINE },
 	{ MIME_LONECR,       VERDICT_FLAG },
 	{ MIME_BADQPBIN,     VERDICT_QUARANTINE },

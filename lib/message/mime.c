@@ -32,6 +32,7 @@ struct walk {
 	int               stop;     /* 1: the callback or a limit ended it */
 	unsigned          pending;  /* flags for the next entity's leaves */
 	struct bnd       *bnd;      /* boundaries of the enclosing multiparts */
+	int               lax;      /* the lenient reading (mime_walk_lax) */
 };
 
 /* The boundaries in force, innermost first, on the stack of entity(). */
@@ -416,6 +417,79 @@ delim(const char *p, size_t n, const char *b, size_t bl)
 	return close ? 2 : 1;
 }
 
+/* The lenient reading of a delimiter line, as some clients take it:
+ * white space and CRs before the "--", anything after the boundary once
+ * white space has ended it.  0, 1 or 2 as delim(). */
+static int
+delim_lax(const char *p, size_t n, const char *b, size_t bl)
+{
+	size_t i = 0;
+	int close = 0;
+
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+		i++;
+	p += i;
+	n -= i;
+	if (n < bl + 2 || p[0] != '-' || p[1] != '-' || memcmp(p + 2, b, bl) != 0)
+		return 0;
+	i = bl + 2;
+	if (i + 2 <= n && p[i] == '-' && p[i + 1] == '-') {
+		close = 1;
+		i += 2;
+	}
+	if (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+		return 0;
+	return close ? 2 : 1;
+}
+
+/* Does the line at p[i..] start with a Content- field?  Case ignored;
+ * white space allowed before the colon, as lenient readers allow it. */
+static int
+content_field(const char *p, size_t n, size_t i)
+{
+	size_t j;
+
+	if (n - i < 9 || strncasecmp(p + i, "content-", 8) != 0)
+		return 0;
+	for (j = i + 8; j < n && p[j] != ':' && p[j] != '\n'; j++)
+		;
+	return j < n && p[j] == ':';
+}
+
+/* A part hidden in a body: a line that reads as a delimiter ("--" and a
+ * boundary, after white space or CRs) followed by a Content- field.  Its
+ * boundary into b (at most bsize - 1 bytes); 1 found, 0 not.  Bounded by
+ * the body's lines. */
+static int
+hidden_boundary(const char *p, size_t n, char *b, size_t bsize)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - p) : n, j = i, k;
+		if (!nl)
+			break;
+		while (j < e && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r'))
+			j++;
+		if (e - j > 2 && p[j] == '-' && p[j + 1] == '-' &&
+		    content_field(p, n, e + 1)) {
+			for (k = j + 2; k < e && (unsigned char)p[k] > ' '; k++)
+				;
+			/* "--b--" names b, as its close delimiter */
+			if (k - j > 4 && p[k - 1] == '-' && p[k - 2] == '-')
+				k -= 2;
+			if (k > j + 2 && k - (j + 2) < bsize) {
+				memcpy(b, p + j + 2, k - (j + 2));
+				b[k - (j + 2)] = '\0';
+				return 1;
+			}
+		}
+		i = e + 1;
+	}
+	return 0;
+}
+
 static int entity(struct walk *, const char *, size_t, size_t, const char *,
 	int, int);
 
@@ -444,6 +518,11 @@ leaf(struct walk *w, const char *path, size_t depth, const struct hdr *h,
 		fl |= MIME_BADQP | (strncmp(type, "text/", 5) != 0 ? MIME_BADQPBIN : 0);
 	if (cte == DECODE_UNKNOWN)
 		fl |= MIME_BADCTE;
+	if (!w->lax) {
+		char b[80];
+		if (hidden_boundary(body, blen, b, sizeof b))
+			fl |= MIME_HIDDEN;
+	}
 	w->st->bytes += w->dec.len;
 	w->st->leaves++;
 	w->st->flags |= fl;
@@ -479,7 +558,8 @@ multipart(struct walk *w, const char *p, size_t n, size_t depth,
 	while (i < n && !w->stop) {
 		const char *nl = memchr(p + i, '\n', n - i);
 		size_t e = nl ? (size_t)(nl - p) : n, next = nl ? e + 1 : n;
-		int d = delim(p + i, e - i, b, bl);
+		int d = w->lax ? delim_lax(p + i, e - i, b, bl) :
+		    delim(p + i, e - i, b, bl);
 		if (d) {
 			if (in) {
 				/* the line end before a delimiter is part of
@@ -494,8 +574,14 @@ multipart(struct walk *w, const char *p, size_t n, size_t depth,
 				    0, digest) == -1)
 					return -1;
 			}
-			if (d == 2) {
+			/* the lenient reading goes on after a close
+			 * delimiter: what follows is a part to some readers */
+			if (d == 2 && !w->lax) {
+				char hb[80];
 				closed = 1;
+				/* an epilogue that holds parts of its own */
+				if (hidden_boundary(p + next, n - next, hb, sizeof hb))
+					*fl |= MIME_HIDDEN;
 				break;
 			}
 			in = 1;
@@ -509,7 +595,16 @@ multipart(struct walk *w, const char *p, size_t n, size_t depth,
 		*fl |= MIME_NOSTART;
 		return 1;
 	}
-	if (!closed) {
+	if (!closed && w->lax) {
+		join_path(path, sizeof path, prefix, ++k);
+		size_t end = n;
+		if (end > start && p[end - 1] == '\n')
+			end--;
+		if (end > start && p[end - 1] == '\r')
+			end--;
+		if (start < n)
+			return entity(w, p + start, end - start, depth, path, 0, digest);
+	} else if (!closed) {
 		*fl |= MIME_NOEND;
 		w->st->flags |= MIME_NOEND;
 		join_path(path, sizeof path, prefix, ++k);
@@ -632,6 +727,27 @@ entity(struct walk *w, const char *p, size_t n, size_t depth,
 	fl = w->pending;
 	w->pending = 0;
 	head_end(p, n, &hlen, &body);
+	if (hlen == 0 && !ismsg) {
+		/* lenient readers skip a few short junk lines (an empty one,
+		 * ":", a CR, a vertical tab) before a part's fields; the
+		 * strict reading only says so */
+		size_t off = 0, k;
+		for (k = 0; k < 3 && off < n; k++) {
+			const char *nl = memchr(p + off, '\n', n - off);
+			if (!nl || (size_t)(nl - (p + off)) > 8)
+				break;
+			off = (size_t)(nl - p) + 1;
+			if (content_field(p, n, off) && !w->lax) {
+				fl |= MIME_HIDDEN;
+				break;
+			} else if (content_field(p, n, off)) {
+				p += off;
+				n -= off;
+				head_end(p, n, &hlen, &body);
+				break;
+			}
+		}
+	}
 	if (hlen == 0 && !ismsg)
 		fl |= MIME_NOHDR;
 	if (hdr_parse(&h, p, 0, hlen, &hl) == -1)
@@ -709,6 +825,24 @@ entity(struct walk *w, const char *p, size_t n, size_t depth,
 		    1, 0);
 		goto out;
 	}
+	if (w->lax) {
+		/* the lenient reading: a part hidden in what the strict one
+		 * takes as a leaf (a type or boundary it could not read, a
+		 * header cut by a CR) is read as a multipart */
+		char hb[200];
+		if (hidden_boundary(p + body, n - body, hb, sizeof hb)) {
+			struct bnd me = { hb, strlen(hb), w->bnd };
+			w->bnd = &me;
+			r = multipart(w, p + body, n - body, depth + 1, path, hb,
+			    me.len, 0, &fl);
+			w->bnd = me.up;
+			w->st->flags |= fl;
+			if (r != 1) {
+				rc = r;
+				goto out;
+			}
+		}
+	}
 	if (filename(&h, ict >= 0 ? &v : NULL, &pb, &fname, &fl) == -1)
 		goto out;
 	if (ismsg)
@@ -733,6 +867,19 @@ mime_walk(const char *msg, size_t len, const struct mime_limits *lim,
     size_t depth0, const char *path0, mime_leaf_fn fn, void *arg,
     struct mime_stats *st)
 {
+	return mime_walk_reading(msg, len, lim, depth0, path0, fn, arg, st, 0);
+}
+
+/* mime_walk under one reading: 0 the strict one (what the common clients
+ * do), 1 the lenient one (delimiters after white space or a CR or with
+ * junk after them, parts after the close delimiter, parts hidden in a
+ * leaf's body, junk lines before a part's fields).  The caller turns
+ * lone CRs into line ends first if it wants that reading too. */
+int
+mime_walk_reading(const char *msg, size_t len, const struct mime_limits *lim,
+    size_t depth0, const char *path0, mime_leaf_fn fn, void *arg,
+    struct mime_stats *st, int reading)
+{
 	struct walk w;
 	struct mime_limits def;
 	int rc;
@@ -747,6 +894,7 @@ mime_walk(const char *msg, size_t len, const struct mime_limits *lim,
 	w.arg = arg;
 	w.st = st;
 	w.deadline = lim->seconds ? time(NULL) + (time_t)lim->seconds : 0;
+	w.lax = reading;
 	memset(st, 0, sizeof *st);
 	/* an mbox "From " line before the header, as procmail hands it */
 	if (len >= 5 && memcmp(msg, "From ", 5) == 0) {

@@ -104,6 +104,9 @@ int  mime_limits_ctl(struct mime_limits *);
 int  mime_walk(const char *msg, size_t len, const struct mime_limits *,
 	size_t depth0, const char *path0, mime_leaf_fn, void *arg,
 	struct mime_stats *);
+int  mime_walk_reading(const char *msg, size_t len, const struct mime_limits *,
+	size_t depth0, const char *path0, mime_leaf_fn, void *arg,
+	struct mime_stats *, int reading);
 int  mime_param(const char *value, size_t n, const char *name,
 	struct buf *out, unsigned *flags);
 int  mime_type(const char *value, size_t n, char *out, size_t outsize);
