@@ -19,6 +19,7 @@
  * mail uses a handful, and this bounds the work for a hostile one. */
 #define MIME_PARAM_SEGS 64
 #define MIME_PARAM_MAX  4096   /* bytes of one parameter value, decoded */
+#define MIME_NAME_READINGS 4   /* other names one leaf is handed out under */
 
 struct bnd;
 
@@ -154,7 +155,7 @@ to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
 	if (cs[0] == '\0' || strcasecmp(cs, "utf-8") == 0 ||
 	    strcasecmp(cs, "us-ascii") == 0 || n > MIME_PARAM_MAX)
 		return buf_add(out, s, n);
-	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
+	if ((cd = iconv_open("UTF-8", hdr_charset_bom(cs, s, n))) == (iconv_t)-1)
 		return buf_add(out, s, n);
 	if (iconv(cd, &in, &il, &op, &ol) == (size_t)-1) {
 		iconv_close(cd);
@@ -169,16 +170,29 @@ struct seg {
 	int        have, ext;
 };
 
+/* Readings of a parameter (mime_param_readings): how lenient clients
+ * read what RFC 2045 and 2231 leave malformed. */
+#define PR_LAXVAL 0x1  /* "a".b is a.b, 'a' is a, \; escapes, a;.b is one */
+#define PR_GAPS   0x2  /* RFC 2231 sections joined in order, gaps skipped */
+#define PR_ORDER  0x4  /* RFC 2231 sections joined as they appear */
+#define PR_LAST   0x10 /* a parameter given twice: the last one wins */
+#define PR_LE     0x8  /* UTF-16 and UTF-32 without a BOM little-endian,
+                        * as Windows writes them */
+
 /* Read one parameter value at s[*i]: a quoted string (RFC 2045 5.1,
  * backslash escapes) or, as clients accept, everything to the next ';'
- * with the white space around it trimmed. */
+ * with the white space around it trimmed.  With PR_LAXVAL, text after
+ * a closing quote joins the value, single quotes quote too, a backslash
+ * escapes outside quotes, and a ';' followed by text without '=' does
+ * not end it. */
 static int
-param_value(const char *s, size_t n, size_t *i, struct buf *v)
+param_value(const char *s, size_t n, size_t *i, struct buf *v, int mode)
 {
 	size_t j = *i, e;
 
-	if (j < n && s[j] == '"') {
-		for (j++; j < n && s[j] != '"'; j++) {
+	if (j < n && (s[j] == '"' || ((mode & PR_LAXVAL) && s[j] == '\''))) {
+		char q = s[j];
+		for (j++; j < n && s[j] != q; j++) {
 			if (s[j] == '\\' && j + 1 < n)
 				j++;
 			if (v->len < MIME_PARAM_MAX && buf_addc(v, (unsigned char)s[j]) == -1)
@@ -186,9 +200,37 @@ param_value(const char *s, size_t n, size_t *i, struct buf *v)
 		}
 		if (j < n)
 			j++;
-		while (j < n && s[j] != ';')
+		while (j < n && s[j] != ';') {
+			if ((mode & PR_LAXVAL) && s[j] != '"' && s[j] != '\'' &&
+			    s[j] != ' ' && s[j] != '\t' && v->len < MIME_PARAM_MAX &&
+			    buf_addc(v, (unsigned char)s[j]) == -1)
+				return -1;
 			j++;
+		}
 		*i = j;
+		return 0;
+	}
+	if (mode & PR_LAXVAL) {
+		for (e = j; e < n; e++) {
+			if (s[e] == '\\' && e + 1 < n) {
+				e++;
+			} else if (s[e] == ';') {
+				/* "a;.b": what follows has no '=', so it is
+				 * no parameter: the value goes on */
+				size_t k = e + 1;
+				while (k < n && s[k] != ';' && s[k] != '=')
+					k++;
+				if (k < n && s[k] == '=')
+					break;
+				if (k == e + 1)
+					break;
+			}
+			if (v->len < MIME_PARAM_MAX && buf_addc(v, (unsigned char)s[e]) == -1)
+				return -1;
+		}
+		*i = e;
+		while (v->len && (v->p[v->len - 1] == ' ' || v->p[v->len - 1] == '\t'))
+			v->p[--v->len] = '\0';
 		return 0;
 	}
 	for (e = j; e < n && s[e] != ';'; e++)
@@ -202,19 +244,31 @@ param_value(const char *s, size_t n, size_t *i, struct buf *v)
 }
 
 /* Join RFC 2231 sections into out: the charset of section 0 applies to
- * the whole value (RFC 2231 4.1), percent-decoded where marked. */
+ * the whole value (RFC 2231 4.1), percent-decoded where marked.  ord
+ * lists the sections as they appeared (nord of them); mode PR_GAPS joins
+ * every section present in index order, PR_ORDER as they appeared, 0
+ * from section 0 up to the first gap. */
 static int
-join_segs(struct seg *sg, size_t nseg, struct buf *out)
+join_segs(struct seg *sg, size_t nseg, const size_t *ord, size_t nord,
+    int mode, struct buf *out)
 {
 	struct buf raw = BUF_INIT;
 	char cs[64] = "";
-	size_t k;
+	size_t k, m, first = 1;
 	int rc = -1;
 
-	for (k = 0; k < nseg && sg[k].have; k++) {
-		const char *p = sg[k].v.p ? sg[k].v.p : "";
-		size_t n = sg[k].v.len;
-		if (k == 0 && sg[k].ext) {
+	for (m = 0; m < ((mode & PR_ORDER) ? nord : nseg); m++) {
+		const char *p;
+		size_t n;
+		k = (mode & PR_ORDER) ? ord[m] : m;
+		if (!sg[k].have) {
+			if (mode & (PR_GAPS | PR_ORDER))
+				continue;
+			break;
+		}
+		p = sg[k].v.p ? sg[k].v.p : "";
+		n = sg[k].v.len;
+		if (first && sg[k].ext) {
 			/* charset'language'value */
 			const char *q1 = memchr(p, '\'', n), *q2;
 			if (q1 && (q2 = memchr(q1 + 1, '\'', n - (size_t)(q1 + 1 - p)))) {
@@ -227,15 +281,22 @@ join_segs(struct seg *sg, size_t nseg, struct buf *out)
 				p = q2 + 1;
 			}
 		}
+		first = 0;
 		if (sg[k].ext ? decode_pct(p, n, &raw) == -1 :
 		    buf_add(&raw, p, n) == -1)
 			goto out;
 	}
+	if (mode & PR_LE && strncasecmp(cs, "utf-", 4) == 0 &&
+	    (strcasecmp(cs + 4, "16") == 0 || strcasecmp(cs + 4, "32") == 0))
+		snprintf(cs + 6, sizeof cs - 6, "LE");
 	rc = to_utf8(cs, raw.p ? raw.p : "", raw.len, out);
 out:
 	buf_free(&raw);
 	return rc;
 }
+
+static int param_read(const char *, size_t, const char *, struct buf *,
+	unsigned *, int);
 
 /* The value of parameter name in a Content-Type or Content-Disposition
  * value, into out (emptied first), UTF-8: RFC 2231 sections and charsets
@@ -248,10 +309,17 @@ int
 mime_param(const char *s, size_t n, const char *name, struct buf *out,
     unsigned *flags)
 {
+	return param_read(s, n, name, out, flags, 0);
+}
+
+static int
+param_read(const char *s, size_t n, const char *name, struct buf *out,
+    unsigned *flags, int mode)
+{
 	struct seg sg[MIME_PARAM_SEGS];
 	struct buf plain = BUF_INIT, v = BUF_INIT;
-	size_t nl = strlen(name), i = 0, k;
-	int have_plain = 0, have_ext = 0, rc = -1;
+	size_t nl = strlen(name), i = 0, k, ord[MIME_PARAM_SEGS], nord = 0;
+	int have_plain = 0, have_ext = 0, rc = -1, r;
 
 	memset(sg, 0, sizeof sg);
 	buf_reset(out);
@@ -273,7 +341,7 @@ mime_param(const char *s, size_t n, const char *name, struct buf *out,
 		while (i < n && (s[i] == ' ' || s[i] == '\t'))
 			i++;
 		buf_reset(&v);
-		if (param_value(s, n, &i, &v) == -1)
+		if (param_value(s, n, &i, &v, mode) == -1)
 			goto out;
 		if (ae - a < nl || strncasecmp(s + a, name, nl) != 0)
 			continue;
@@ -281,7 +349,10 @@ mime_param(const char *s, size_t n, const char *name, struct buf *out,
 			if (have_plain && (plain.len != v.len ||
 			    memcmp(plain.p, v.p ? v.p : "", v.len) != 0))
 				*flags |= MIME_AMBIG_PARAM;
-			if (!have_plain && buf_add(&plain, v.p ? v.p : "", v.len) == -1)
+			if (have_plain && (mode & PR_LAST))
+				buf_reset(&plain);
+			if ((!have_plain || (mode & PR_LAST)) &&
+			    buf_add(&plain, v.p ? v.p : "", v.len) == -1)
 				goto out;
 			have_plain = 1;
 			continue;
@@ -306,17 +377,21 @@ mime_param(const char *s, size_t n, const char *name, struct buf *out,
 				continue;
 			if (sg[idx].have) {
 				*flags |= MIME_AMBIG_PARAM;
-				continue;
+				if (!(mode & PR_LAST))
+					continue;
+				buf_reset(&sg[idx].v);
 			}
 			sg[idx].have = 1;
 			sg[idx].ext = ext;
+			if (nord < MIME_PARAM_SEGS)
+				ord[nord++] = idx;
 			if (buf_add(&sg[idx].v, v.p ? v.p : "", v.len) == -1)
 				goto out;
 			have_ext = 1;
 		}
 	}
-	if (have_ext && sg[0].have) {
-		if (join_segs(sg, MIME_PARAM_SEGS, out) == -1)
+	if (have_ext && (sg[0].have || (mode & (PR_GAPS | PR_ORDER)))) {
+		if (join_segs(sg, MIME_PARAM_SEGS, ord, nord, mode, out) == -1)
 			goto out;
 		if (have_plain && (plain.len != out->len ||
 		    memcmp(plain.p, out->p, out->len) != 0)) {
@@ -333,7 +408,29 @@ mime_param(const char *s, size_t n, const char *name, struct buf *out,
 		rc = 1;
 	} else if (have_plain) {
 		if (memmem(plain.p, plain.len, "=?", 2)) {
-			if (hdr_decode_2047(plain.p, plain.len, out) == -1)
+			struct buf le = BUF_INIT;
+			size_t j;
+			/* "=?utf-16?" read as "=?utf-16le?" */
+			for (j = 0; (mode & PR_LE) && j < plain.len; j++) {
+				if (buf_addc(&le, (unsigned char)plain.p[j]) == -1) {
+					buf_free(&le);
+					goto out;
+				}
+				if (j + 9 <= plain.len && plain.p[j] == '?' &&
+				    (strncasecmp(plain.p + j + 1, "utf-16?", 7) == 0 ||
+				    strncasecmp(plain.p + j + 1, "utf-32?", 7) == 0)) {
+					if (buf_add(&le, plain.p + j + 1, 6) == -1 ||
+					    buf_adds(&le, "LE") == -1) {
+						buf_free(&le);
+						goto out;
+					}
+					j += 6;
+				}
+			}
+			r = (mode & PR_LE) ? hdr_decode_2047(le.p, le.len, out) :
+			    hdr_decode_2047(plain.p, plain.len, out);
+			buf_free(&le);
+			if (r == -1)
 				goto out;
 		} else if (buf_add(out, plain.p, plain.len) == -1)
 			goto out;
@@ -344,6 +441,97 @@ out:
 	for (k = 0; k < MIME_PARAM_SEGS; k++)
 		buf_free(&sg[k].v);
 	buf_free(&plain);
+	buf_free(&v);
+	return rc;
+}
+
+static int same_base(const char *, size_t, const char *, size_t);
+
+/* s[0..n) without RFC 5322 comments outside quoted strings, into out:
+ * "file.zip(.gif)" and "filename()=file.zip" as clients that drop
+ * comments in structured fields read them. */
+static int
+strip_comments(const char *s, size_t n, struct buf *out)
+{
+	size_t i, depth = 0;
+	int q = 0;
+
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '\\' && i + 1 < n) {
+			if (!depth && (buf_addc(out, (unsigned char)c) == -1 ||
+			    buf_addc(out, (unsigned char)s[i + 1]) == -1))
+				return -1;
+			i++;
+			continue;
+		}
+		if (!depth && c == '"')
+			q = !q;
+		else if (!q && c == '(') {
+			depth++;
+			continue;
+		} else if (!q && c == ')' && depth) {
+			depth--;
+			continue;
+		}
+		if (!depth && buf_addc(out, (unsigned char)c) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/* Does the NUL-separated list l hold a name that saves as the same file
+ * as s? */
+static int
+in_list(const struct buf *l, const char *s, size_t n)
+{
+	size_t i = 0;
+
+	while (i < l->len) {
+		size_t k = strlen(l->p + i);
+		if (same_base(l->p + i, k, s, n))
+			return 1;
+		i += k + 1;
+	}
+	return 0;
+}
+
+/* Every reading of parameter name that a client might take, appended to
+ * list as NUL-terminated UTF-8 strings, each once: as written and without
+ * comments, each strictly, leniently (PR_LAXVAL) and with RFC 2231
+ * sections joined across gaps and in the order they appear, and UTF-16
+ * without a BOM in both byte orders, and the last of a parameter given
+ * twice.  At most twelve parses of one value; 0 or -1. */
+int
+mime_param_readings(const char *s, size_t n, const char *name,
+    struct buf *list)
+{
+	static const int modes[] = { 0, PR_LAXVAL, PR_GAPS, PR_ORDER, PR_LE,
+		PR_LAST };
+	struct buf nc = BUF_INIT, v = BUF_INIT;
+	size_t m, src;
+	unsigned junk = 0;
+	int rc = -1, r;
+
+	if (strip_comments(s, n, &nc) == -1)
+		goto out;
+	for (src = 0; src < 2; src++) {
+		const char *p = src ? (nc.p ? nc.p : "") : s;
+		size_t pn = src ? nc.len : n;
+		if (src && pn == n && memcmp(p, s, n) == 0)
+			break;
+		for (m = 0; m < sizeof modes / sizeof modes[0]; m++) {
+			if ((r = param_read(p, pn, name, &v, &junk, modes[m])) == -1)
+				goto out;
+			if (r == 1 && v.len > 0 && !memchr(v.p, '\0', v.len) &&
+			    !in_list(list, v.p, v.len) &&
+			    (buf_add(list, v.p, v.len) == -1 || buf_addc(list, 0) == -1))
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	buf_free(&nc);
 	buf_free(&v);
 	return rc;
 }
@@ -497,11 +685,11 @@ static int entity(struct walk *, const char *, size_t, size_t, const char *,
  * limits. */
 static int
 leaf(struct walk *w, const char *path, size_t depth, const struct hdr *h,
-    const char *type, const struct buf *fname, enum decode_cte cte,
-    const char *body, size_t blen, unsigned fl)
+    const char *type, const struct buf *fname, const struct buf *alts,
+    enum decode_cte cte, const char *body, size_t blen, unsigned fl)
 {
 	struct mime_part mp;
-	size_t room, cap;
+	size_t room, cap, a = 0, na = 0;
 	unsigned df = 0;
 	int r;
 
@@ -537,9 +725,17 @@ leaf(struct walk *w, const char *path, size_t depth, const struct hdr *h,
 	mp.len = w->dec.len;
 	mp.rawlen = blen;
 	mp.flags = fl;
-	if ((r = w->fn(w->arg, &mp)) != 0) {
-		w->stop = 1;
-		return r < 0 ? -1 : 0;
+	/* once under each name a reader might give it, so that every
+	 * check sees every name; a few at most */
+	for (;;) {
+		if ((r = w->fn(w->arg, &mp)) != 0) {
+			w->stop = 1;
+			return r < 0 ? -1 : 0;
+		}
+		if (a >= alts->len || ++na > MIME_NAME_READINGS)
+			break;
+		mp.filename = alts->p + a;
+		a += strlen(alts->p + a) + 1;
 	}
 	if (fl & MIME_TOTAL)
 		w->stop = 1;
@@ -656,6 +852,37 @@ same_base(const char *a, size_t na, const char *b, size_t nb)
 	return 1;
 }
 
+/* A reader that merges the parameters of every Content-Type and
+ * Content-Disposition field (RFC 2231 sections spread over two fields):
+ * the readings of both names in all of them, joined, into all. */
+static int
+all_fields(const struct hdr *h, struct buf *tmp, struct buf *all)
+{
+	static const char *fields[] = { "Content-Type", "Content-Disposition" };
+	struct buf j = BUF_INIT;
+	size_t f;
+	long i, k;
+	int rc = -1;
+
+	if (buf_adds(&j, "x") == -1)
+		goto out;
+	for (f = 0; f < 2; f++)
+		for (k = 0, i = hdr_find(h, fields[f], 0); i >= 0 && k < 8;
+		    k++, i = hdr_find(h, fields[f], (size_t)i + 1)) {
+			if (hdr_value(h, (size_t)i, tmp) == -1)
+				goto out;
+			if (buf_adds(&j, ";") == -1 || buf_add(&j, tmp->p, tmp->len) == -1)
+				goto out;
+		}
+	if (mime_param_readings(j.p, j.len, "filename", all) == -1 ||
+	    mime_param_readings(j.p, j.len, "name", all) == -1)
+		goto out;
+	rc = 0;
+out:
+	buf_free(&j);
+	return rc;
+}
+
 /* The file name of a part into fname: Content-Disposition's filename
  * (RFC 2183), else Content-Type's name (RFC 2046 4.5.1, obsolete but
  * common), as Python's email package and Thunderbird choose; names that
@@ -663,18 +890,24 @@ same_base(const char *a, size_t na, const char *b, size_t nb)
  * Content-Type value or NULL; tmp is scratch.  0 or -1. */
 static int
 filename(const struct hdr *h, const struct buf *ct, struct buf *tmp,
-    struct buf *fname, unsigned *fl)
+    struct buf *fname, struct buf *alts, unsigned *fl)
 {
-	struct buf nm = BUF_INIT;
+	struct buf nm = BUF_INIT, all = BUF_INIT;
 	long icd = hdr_find(h, "Content-Disposition", 0);
+	size_t i;
 	int got = 0, g2 = 0, rc = -1;
 
 	if (hdr_count(h, "Content-Disposition") > 1)
 		*fl |= MIME_AMBIG_PARAM;
 	if (icd >= 0 && (hdr_value(h, (size_t)icd, tmp) == -1 ||
-	    (got = mime_param(tmp->p, tmp->len, "filename", fname, fl)) == -1))
-		return -1;
-	if (ct && (g2 = mime_param(ct->p, ct->len, "name", &nm, fl)) == -1)
+	    (got = mime_param(tmp->p, tmp->len, "filename", fname, fl)) == -1 ||
+	    mime_param_readings(tmp->p, tmp->len, "filename", &all) == -1))
+		goto out;
+	if (ct && ((g2 = mime_param(ct->p, ct->len, "name", &nm, fl)) == -1 ||
+	    mime_param_readings(ct->p, ct->len, "name", &all) == -1))
+		goto out;
+	if (hdr_count(h, "Content-Disposition") + hdr_count(h, "Content-Type") > 2 &&
+	    all_fields(h, tmp, &all) == -1)
 		goto out;
 	if (g2 == 1 && got == 1 && !same_base(nm.p, nm.len, fname->p, fname->len))
 		*fl |= MIME_AMBIG_NAME;
@@ -683,9 +916,21 @@ filename(const struct hdr *h, const struct buf *ct, struct buf *tmp,
 		if (buf_add(fname, nm.p, nm.len) == -1)
 			goto out;
 	}
+	/* the names other readings give: handed out too, and ambiguous */
+	buf_reset(alts);
+	for (i = 0; i < all.len; i += strlen(all.p + i) + 1) {
+		size_t k = strlen(all.p + i);
+		if (same_base(all.p + i, k, fname->p ? fname->p : "", fname->len) ||
+		    in_list(alts, all.p + i, k))
+			continue;
+		if (buf_add(alts, all.p + i, k) == -1 || buf_addc(alts, 0) == -1)
+			goto out;
+		*fl |= MIME_AMBIG_NAME;
+	}
 	rc = 0;
 out:
 	buf_free(&nm);
+	buf_free(&all);
 	return rc;
 }
 
@@ -697,7 +942,7 @@ entity(struct walk *w, const char *p, size_t n, size_t depth,
 {
 	struct hdr h;
 	struct hdr_limits hl = { HDR_MAX_FIELDS, HDR_MAX_BYTES };
-	struct buf v = BUF_INIT, fname = BUF_INIT, pb = BUF_INIT;
+	struct buf v = BUF_INIT, fname = BUF_INIT, pb = BUF_INIT, alts = BUF_INIT;
 	char type[128], leafpath[MIME_PATH_MAX];
 	size_t hlen, body, nct, ncte;
 	unsigned fl = 0;
@@ -843,14 +1088,16 @@ entity(struct walk *w, const char *p, size_t n, size_t depth,
 			}
 		}
 	}
-	if (filename(&h, ict >= 0 ? &v : NULL, &pb, &fname, &fl) == -1)
+	if (filename(&h, ict >= 0 ? &v : NULL, &pb, &fname, &alts, &fl) == -1)
 		goto out;
 	if (ismsg)
 		join_path(leafpath, sizeof leafpath, path, 1);
 	else
 		snprintf(leafpath, sizeof leafpath, "%s", path);
-	rc = leaf(w, leafpath, depth, &h, type, &fname, cte, p + body, n - body, fl);
+	rc = leaf(w, leafpath, depth, &h, type, &fname, &alts, cte, p + body,
+	    n - body, fl);
 out:
+	buf_free(&alts);
 	hdr_free(&h);
 	buf_free(&v);
 	buf_free(&pb);

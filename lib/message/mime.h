@@ -109,6 +109,8 @@ int  mime_walk_reading(const char *msg, size_t len, const struct mime_limits *,
 	struct mime_stats *, int reading);
 int  mime_param(const char *value, size_t n, const char *name,
 	struct buf *out, unsigned *flags);
+int  mime_param_readings(const char *value, size_t n, const char *name,
+	struct buf *list);
 int  mime_type(const char *value, size_t n, char *out, size_t outsize);
 const char *mime_flag_names(unsigned flags, char *out, size_t n);
 

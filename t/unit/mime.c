@@ -92,7 +92,25 @@ static const struct {
 	  "1|text/plain|foo.exe|7bit|z\n", 0, 0 },
 	{ "filename and name differ", "Content-Type: text/plain; name=a.txt\n"
 	  "Content-Disposition: attachment; filename=b.exe\n\nz",
-	  "1|text/plain|b.exe|7bit|z\n", MIME_AMBIG_NAME, 0 },
+	  "1|text/plain|b.exe|7bit|z\n1|text/plain|a.txt|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
+	{ "a comment in a name: the leaf under both readings",
+	  "Content-Type: text/plain\n"
+	  "Content-Disposition: attachment; filename=file.zip(.gif)\n\nz",
+	  "1|text/plain|file.zip(.gif)|7bit|z\n1|text/plain|file.zip|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
+	{ "RFC 2231 sections with a gap", "Content-Type: text/plain; "
+	  "name*1=file.; name*2=zip\n\nz",
+	  "1|text/plain||7bit|z\n1|text/plain|file.zip|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
+	{ "a quoted string and text after it", "Content-Type: text/plain; "
+	  "name=\"file\".zip\n\nz",
+	  "1|text/plain|file|7bit|z\n1|text/plain|file.zip|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
+	{ "UTF-16 without a BOM is big-endian", "Content-Type: text/plain; "
+	  "name*=utf-16''%00a%00.%00z\n\nz",
+	  "1|text/plain|a.z|7bit|z\n1|text/plain|\xe6\x84\x80\xe2\xb8\x80\xe7\xa8\x80|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
 	{ "filename and name differ in case and folder only",
 	  "Content-Type: image/png; name=\"./Mail_files/IMAGE001.png\"\n"
 	  "Content-Disposition: inline; filename=image001.png\n\nz",
