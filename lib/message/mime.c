@@ -871,7 +871,10 @@ all_fields(const struct hdr *h, struct buf *tmp, struct buf *all)
 		    k++, i = hdr_find(h, fields[f], (size_t)i + 1)) {
 			if (hdr_value(h, (size_t)i, tmp) == -1)
 				goto out;
-			if (buf_adds(&j, ";") == -1 || buf_add(&j, tmp->p, tmp->len) == -1)
+			/* the parameters only: a disposition's "inline" must
+			 * not read as part of the value before it */
+			const char *sc = tmp->len ? memchr(tmp->p, ';', tmp->len) : NULL;
+			if (sc && buf_add(&j, sc, tmp->len - (size_t)(sc - tmp->p)) == -1)
 				goto out;
 		}
 	if (mime_param_readings(j.p, j.len, "filename", all) == -1 ||
@@ -906,7 +909,7 @@ filename(const struct hdr *h, const struct buf *ct, struct buf *tmp,
 	if (ct && ((g2 = mime_param(ct->p, ct->len, "name", &nm, fl)) == -1 ||
 	    mime_param_readings(ct->p, ct->len, "name", &all) == -1))
 		goto out;
-	if (hdr_count(h, "Content-Disposition") + hdr_count(h, "Content-Type") > 2 &&
+	if (hdr_count(h, "Content-Disposition") + hdr_count(h, "Content-Type") > 1 &&
 	    all_fields(h, tmp, &all) == -1)
 		goto out;
 	if (g2 == 1 && got == 1 && !same_base(nm.p, nm.len, fname->p, fname->len))
