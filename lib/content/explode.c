@@ -53,6 +53,8 @@ static int hqx_block(struct ex *, const char *, const char *, size_t, size_t,
 	unsigned *);
 static int data_uris(struct ex *, const char *, const char *, size_t, size_t,
 	unsigned *);
+static int yenc_block(struct ex *, const char *, const char *, size_t, size_t,
+	unsigned *);
 static int item(struct ex *, const char *path, const char *name,
 	const char *type, const char *enc, const struct hdr *, const char *,
 	size_t, size_t, unsigned);
@@ -383,6 +385,46 @@ hqx_block(struct ex *x, const char *path, const char *p, size_t n,
 	return r == -1 ? -1 : 0;
 }
 
+/* A yEnc block in a part or member (decode_yenc): newsreaders and some
+ * mail clients show it as the file it names, so it becomes a member,
+ * "1/name". */
+static int
+yenc_block(struct ex *x, const char *path, const char *p, size_t n,
+    size_t depth, unsigned *fl)
+{
+	struct buf out = BUF_INIT;
+	char name[256], sub[MIME_PATH_MAX];
+	size_t cap = x->lim->partbytes < x->bud.bytes ? x->lim->partbytes :
+	    x->bud.bytes;
+	unsigned df = 0, mf = MIME_MEMBER;
+	int r;
+
+	/* cheap test first */
+	if (!(n >= 8 && memcmp(p, "=ybegin ", 8) == 0) &&
+	    !memmem(p, n, "\n=ybegin ", 9))
+		return 0;
+	if ((r = decode_yenc(p, n, name, sizeof name, &out, cap, &df)) <= 0) {
+		buf_free(&out);
+		return r;
+	}
+	if (x->bud.parts == 0 || depth + 1 > x->lim->depth) {
+		*fl |= x->bud.parts == 0 ? MIME_PARTS : MIME_DEPTH;
+		buf_free(&out);
+		return 0;
+	}
+	x->bud.parts--;
+	x->bud.bytes -= out.len < x->bud.bytes ? out.len : x->bud.bytes;
+	if (df & DECODE_CAPPED)
+		mf |= MIME_CAPPED;
+	if (unpack_name_bad(name, strlen(name)))
+		mf |= MIME_BADNAME;
+	snprintf(sub, sizeof sub, "%s/%s", path, name[0] ? name : "?");
+	r = item(x, sub, name, "", "x-yencode", NULL, out.p ? out.p : "", out.len,
+	    depth + 1, mf);
+	buf_free(&out);
+	return r == -1 ? -1 : 0;
+}
+
 /* The base64 data: URIs (RFC 2397) in an item, each a member "2/data-N":
  * a link or a script in HTML (or SVG, or anything a browser renders
  * whatever its name says) that hands the browser a file this way
@@ -529,6 +571,9 @@ item(struct ex *x, const char *path, const char *name, const char *type,
 		return -1;
 	if (!x->stop && data && !(fl & MIME_CONTAINER) &&
 	    data_uris(x, path, data, len, depth, &fl) == -1)
+		return -1;
+	if (!x->stop && data && !(fl & MIME_CONTAINER) &&
+	    yenc_block(x, path, data, len, depth, &fl) == -1)
 		return -1;
 	if (x->stop)
 		return 0;

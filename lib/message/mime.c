@@ -737,6 +737,33 @@ leaf(struct walk *w, const char *path, size_t depth, const struct hdr *h,
 		mp.filename = alts->p + a;
 		a += strlen(alts->p + a) + 1;
 	}
+	/* an attachment whose encoding readers decode two ways ('=' inside
+	 * base64, lower-case hex in quoted-printable): the other bytes too */
+	if ((strncmp(type, "text/", 5) != 0 || fname->len) &&
+	    ((cte == DECODE_BASE64 && decode_base64_midpad(body, blen)) ||
+	    (cte == DECODE_QP && decode_qp_lower(body, blen)))) {
+		struct buf alt = BUF_INIT;
+		unsigned af = 0;
+		if ((cte == DECODE_BASE64 ? decode_base64_quads(body, blen, &alt, cap,
+		    &af) : decode_qp_upper(body, blen, &alt, cap, &af)) == -1) {
+			buf_free(&alt);
+			return -1;
+		}
+		r = 0;
+		if (alt.len != w->dec.len || (alt.len && memcmp(alt.p, w->dec.p,
+		    alt.len) != 0)) {
+			mp.filename = fname->p ? fname->p : "";
+			mp.data = alt.p ? alt.p : "";
+			mp.len = alt.len;
+			mp.flags = fl | MIME_READING;
+			r = w->fn(w->arg, &mp);
+		}
+		buf_free(&alt);
+		if (r != 0) {
+			w->stop = 1;
+			return r < 0 ? -1 : 0;
+		}
+	}
 	if (fl & MIME_TOTAL)
 		w->stop = 1;
 	return 0;
