@@ -24,6 +24,7 @@ struct ex {
 	struct explode_stats     *st;
 	int                       stop;
 	int                       reading;  /* 0 strict, 1 lenient */
+	int                       quoted;   /* lenient only for hidden-part */
 	uint64_t                 *seen;     /* digests of the strict leaves */
 	size_t                    nseen, aseen;
 };
@@ -157,8 +158,8 @@ reading(struct ex *x, const struct mime_part *p, unsigned *fl)
 	for (i = 0; i < x->nseen; i++)
 		if (x->seen[i] == h)
 			return 1;
-	if (p->filename[0] || (strncmp(p->type, "text/", 5) != 0 &&
-	    strncmp(p->type, "multipart/", 10) != 0))
+	if (!x->quoted && (p->filename[0] || (strncmp(p->type, "text/", 5) != 0 &&
+	    strncmp(p->type, "multipart/", 10) != 0)))
 		*fl |= MIME_READING;
 	return 0;
 }
@@ -707,6 +708,10 @@ lenient(struct ex *x, const char *msg, size_t len, struct mime_stats *ms)
 		lim.seconds = (size_t)(x->bud.deadline > time(NULL) ?
 		    x->bud.deadline - time(NULL) : 1);
 	x->reading = 1;
+	/* read leniently only because a text body holds what looks like
+	 * MIME: forwarded and bounced mail quotes parts that way, so what is
+	 * found there is judged by its bytes, not held for being there */
+	x->quoted = (ms->flags & EXPLODE_LAX_WHEN) == MIME_HIDDEN;
 	rc = mime_walk_reading(msg, len, &lim, 0, "lax/", leaf, &l, &ms2, 1);
 	x->reading = 0;
 	x->bud.parts -= ms2.parts < x->bud.parts ? ms2.parts : x->bud.parts;

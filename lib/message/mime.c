@@ -879,6 +879,23 @@ same_base(const char *a, size_t na, const char *b, size_t nb)
 	return 1;
 }
 
+/* Do two names end in the same extension (case ignored; none is "")? */
+static int
+same_ext(const char *a, size_t na, const char *b, size_t nb)
+{
+	size_t i, j;
+
+	for (i = na; i > 0 && a[i - 1] != '.' && a[i - 1] != '/' && a[i - 1] != '\\'; i--)
+		;
+	if (i == 0 || a[i - 1] != '.')
+		i = na;
+	for (j = nb; j > 0 && b[j - 1] != '.' && b[j - 1] != '/' && b[j - 1] != '\\'; j--)
+		;
+	if (j == 0 || b[j - 1] != '.')
+		j = nb;
+	return na - i == nb - j && strncasecmp(a + i, b + j, na - i) == 0;
+}
+
 /* A reader that merges the parameters of every Content-Type and
  * Content-Disposition field (RFC 2231 sections spread over two fields):
  * the readings of both names in all of them, joined, into all. */
@@ -955,7 +972,10 @@ filename(const struct hdr *h, const struct buf *ct, struct buf *tmp,
 			continue;
 		if (buf_add(alts, all.p + i, k) == -1 || buf_addc(alts, 0) == -1)
 			goto out;
-		*fl |= MIME_AMBIG_NAME;
+		/* what a policy judges by is the extension: "Invoice (2).pdf"
+		 * read without its comment is still a PDF */
+		if (!same_ext(all.p + i, k, fname->p ? fname->p : "", fname->len))
+			*fl |= MIME_AMBIG_NAME;
 	}
 	rc = 0;
 out:
