@@ -164,6 +164,16 @@ like 'as no-boundary' 'MIME anomaly no-boundary'
 run $IN quoted.eml
 is_exit 'a delimiter and fields quoted in text are delivered' 0
 like 'and flagged hidden-part' 'flag 2\.0\.0 MIME anomaly hidden-part'
+{ head_ 'Content-Type: text/plain'
+  printf 'Forwarded:\n--b\nContent-Type: text/plain; name="notes.txt"\n\nminutes\n--b--\n'; } >fwd.eml
+run $IN fwd.eml
+is_exit 'a named part quoted in a text body is judged by its bytes, not held' 0
+printf '%%PDF-1.4\n1 0 obj << >> endobj\ntrailer << >>\n%%%%EOF\n' >r.pdf
+{ head_ 'Content-Type: multipart/mixed; boundary=b'
+  printf -- '--b\nContent-Type: application/pdf; name=Invoice_(2).pdf\nContent-Transfer-Encoding: base64\n\n'
+  base64 r.pdf; printf -- '--b--\n'; } >paren.eml
+run $IN paren.eml
+is_exit 'a comment-like name that keeps its extension is not ambiguous' 0
 { head_ 'Content-Type: multipart/mixed; boundary=b'
   printf -- '--b\nContent-Type: text/plain\n\nhello\n--b\n\nno header here\n--b--\n'; } >clean.eml
 run mime-explode --list clean.eml
