@@ -342,6 +342,25 @@ rtf(struct ex *x, const char *path, const char *p, size_t n, size_t depth,
 	return 0;
 }
 
+/* A file decoded out of a part or member (BinHex, yEnc), handed out as
+ * its member "path/name" against the budget.  0 or -1. */
+static int
+found(struct ex *x, const char *path, const char *name, const char *enc,
+    const struct buf *out, unsigned df, size_t depth, unsigned mf)
+{
+	char sub[MIME_PATH_MAX];
+
+	x->bud.parts--;
+	x->bud.bytes -= out->len < x->bud.bytes ? out->len : x->bud.bytes;
+	if (df & DECODE_CAPPED)
+		mf |= MIME_CAPPED;
+	if (unpack_name_bad(name, strlen(name)))
+		mf |= MIME_BADNAME;
+	snprintf(sub, sizeof sub, "%s/%s", path, name[0] ? name : "?");
+	return item(x, sub, name, "", enc, NULL, out->p ? out->p : "", out->len,
+	    depth + 1, mf) == -1 ? -1 : 0;
+}
+
 /* A BinHex 4.0 block (RFC 1741) in a part or member: Mac mailers sent
  * programs that way, as text or as an attachment, and scanners that
  * skip it miss them.  Its data fork becomes a member, "2/name". */
@@ -350,7 +369,7 @@ hqx_block(struct ex *x, const char *path, const char *p, size_t n,
     size_t depth, unsigned *fl)
 {
 	struct buf out = BUF_INIT;
-	char name[256], sub[MIME_PATH_MAX];
+	char name[256];
 	size_t cap = x->lim->partbytes < x->bud.bytes ? x->lim->partbytes :
 	    x->bud.bytes;
 	unsigned df = 0, mf = MIME_MEMBER;
@@ -370,20 +389,12 @@ hqx_block(struct ex *x, const char *path, const char *p, size_t n,
 		buf_free(&out);
 		return 0;
 	}
-	x->bud.parts--;
-	x->bud.bytes -= out.len < x->bud.bytes ? out.len : x->bud.bytes;
 	*fl |= MIME_CONTAINER;
-	if (df & DECODE_CAPPED)
-		mf |= MIME_CAPPED;
 	if (df & DECODE_JUNK)
 		mf |= MIME_CORRUPT;
-	if (unpack_name_bad(name, strlen(name)))
-		mf |= MIME_BADNAME;
-	snprintf(sub, sizeof sub, "%s/%s", path, name[0] ? name : "?");
-	r = item(x, sub, name, "", "binhex", NULL, out.p ? out.p : "", out.len,
-	    depth + 1, mf);
+	r = found(x, path, name, "binhex", &out, df, depth, mf);
 	buf_free(&out);
-	return r == -1 ? -1 : 0;
+	return r;
 }
 
 /* A yEnc block in a part or member (decode_yenc): newsreaders and some
@@ -394,7 +405,7 @@ yenc_block(struct ex *x, const char *path, const char *p, size_t n,
     size_t depth, unsigned *fl)
 {
 	struct buf out = BUF_INIT;
-	char name[256], sub[MIME_PATH_MAX];
+	char name[256];
 	size_t cap = x->lim->partbytes < x->bud.bytes ? x->lim->partbytes :
 	    x->bud.bytes;
 	unsigned df = 0, mf = MIME_MEMBER;
@@ -413,17 +424,9 @@ yenc_block(struct ex *x, const char *path, const char *p, size_t n,
 		buf_free(&out);
 		return 0;
 	}
-	x->bud.parts--;
-	x->bud.bytes -= out.len < x->bud.bytes ? out.len : x->bud.bytes;
-	if (df & DECODE_CAPPED)
-		mf |= MIME_CAPPED;
-	if (unpack_name_bad(name, strlen(name)))
-		mf |= MIME_BADNAME;
-	snprintf(sub, sizeof sub, "%s/%s", path, name[0] ? name : "?");
-	r = item(x, sub, name, "", "x-yencode", NULL, out.p ? out.p : "", out.len,
-	    depth + 1, mf);
+	r = found(x, path, name, "x-yencode", &out, df, depth, mf);
 	buf_free(&out);
-	return r == -1 ? -1 : 0;
+	return r;
 }
 
 /* The base64 data: URIs (RFC 2397) in an item, each a member "2/data-N":

@@ -161,9 +161,19 @@ decode_base64(const char *s, size_t n, struct buf *out, size_t max,
  * the rest, white space at line ends and the line ends themselves, is
  * kept as it came.  RFC 2045 lets a decoder drop trailing white space;
  * keeping it changes no byte a reader could act on. */
+static int qp(const char *, size_t, struct buf *, size_t, unsigned *, int);
+
 int
 decode_qp(const char *s, size_t n, struct buf *out, size_t max,
     unsigned *flags)
+{
+	return qp(s, n, out, max, flags, 0);
+}
+
+/* decode_qp, and with upper set decode_qp_upper. */
+static int
+qp(const char *s, size_t n, struct buf *out, size_t max, unsigned *flags,
+    int upper)
 {
 	size_t i = 0;
 	int h, l;
@@ -194,7 +204,9 @@ decode_qp(const char *s, size_t n, struct buf *out, size_t max,
 		    (h = ascii_hex((unsigned char)s[i])) >= 0 &&
 		    (l = ascii_hex((unsigned char)s[i + 1])) >= 0) {
 			b = (unsigned char)(h << 4 | l);
-			if (put(out, &b, 1, max, flags) == -1)
+			if (!(upper && ((s[i] >= 'a' && s[i] <= 'f') ||
+			    (s[i + 1] >= 'a' && s[i + 1] <= 'f'))) &&
+			    put(out, &b, 1, max, flags) == -1)
 				return -1;
 			i += 2;
 		} else {
@@ -277,35 +289,7 @@ int
 decode_qp_upper(const char *s, size_t n, struct buf *out, size_t max,
     unsigned *flags)
 {
-	size_t i = 0;
-
-	while (i < n && !(*flags & DECODE_CAPPED)) {
-		unsigned char c = (unsigned char)s[i];
-		if (c != '=') {
-			if (put(out, s + i, 1, max, flags) == -1)
-				return -1;
-			i++;
-			continue;
-		}
-		if (++i >= n)
-			break;
-		if (s[i] == '\n' || s[i] == '\r') {
-			while (i < n && s[i] != '\n')
-				i++;
-			if (i < n)
-				i++;
-		} else if (i + 1 < n && ascii_hex((unsigned char)s[i]) >= 0 &&
-		    ascii_hex((unsigned char)s[i + 1]) >= 0) {
-			unsigned char b = (unsigned char)(ascii_hex((unsigned char)s[i]) << 4 |
-			    ascii_hex((unsigned char)s[i + 1]));
-			if (!((s[i] >= 'a' && s[i] <= 'f') || (s[i + 1] >= 'a' &&
-			    s[i + 1] <= 'f')) && put(out, &b, 1, max, flags) == -1)
-				return -1;
-			i += 2;
-		} else if (put(out, "=", 1, max, flags) == -1)
-			return -1;
-	}
-	return 0;
+	return qp(s, n, out, max, flags, 1);
 }
 
 /* Does quoted-printable text hold an escape in lower-case hex? */

@@ -585,48 +585,31 @@ join_path(char *out, size_t n, const char *prefix, size_t k)
 /* Is the line p[0..n) (without its line end) a delimiter for boundary b
  * (RFC 2046 5.1.1: "--" boundary, then transport padding)?  0 no, 1
  * delimiter, 2 close delimiter.  A line "--" b "x" is no delimiter, so
- * boundaries that are prefixes of one another stay apart. */
+ * boundaries that are prefixes of one another stay apart.  lax: the
+ * lenient reading, as some clients take it: white space and CRs before
+ * the "--", anything after the boundary once white space has ended it. */
 static int
-delim(const char *p, size_t n, const char *b, size_t bl)
-{
-	size_t i;
-	int close = 0;
-
-	if (n < bl + 2 || p[0] != '-' || p[1] != '-' || memcmp(p + 2, b, bl) != 0)
-		return 0;
-	i = bl + 2;
-	if (i + 2 <= n && p[i] == '-' && p[i + 1] == '-') {
-		close = 1;
-		i += 2;
-	}
-	for (; i < n; i++)
-		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-			return 0;
-	return close ? 2 : 1;
-}
-
-/* The lenient reading of a delimiter line, as some clients take it:
- * white space and CRs before the "--", anything after the boundary once
- * white space has ended it.  0, 1 or 2 as delim(). */
-static int
-delim_lax(const char *p, size_t n, const char *b, size_t bl)
+delim(const char *p, size_t n, const char *b, size_t bl, int lax)
 {
 	size_t i = 0;
 	int close = 0;
 
-	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+	while (lax && i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
 		i++;
-	p += i;
-	n -= i;
-	if (n < bl + 2 || p[0] != '-' || p[1] != '-' || memcmp(p + 2, b, bl) != 0)
+	if (n - i < bl + 2 || p[i] != '-' || p[i + 1] != '-' ||
+	    memcmp(p + i + 2, b, bl) != 0)
 		return 0;
-	i = bl + 2;
+	i += bl + 2;
 	if (i + 2 <= n && p[i] == '-' && p[i + 1] == '-') {
 		close = 1;
 		i += 2;
 	}
-	if (i < n && p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
-		return 0;
+	for (; i < n; i++) {
+		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
+			return 0;
+		if (lax)
+			break;
+	}
 	return close ? 2 : 1;
 }
 
@@ -781,8 +764,7 @@ multipart(struct walk *w, const char *p, size_t n, size_t depth,
 	while (i < n && !w->stop) {
 		const char *nl = memchr(p + i, '\n', n - i);
 		size_t e = nl ? (size_t)(nl - p) : n, next = nl ? e + 1 : n;
-		int d = w->lax ? delim_lax(p + i, e - i, b, bl) :
-		    delim(p + i, e - i, b, bl);
+		int d = delim(p + i, e - i, b, bl, w->lax);
 		if (d) {
 			if (in) {
 				/* the line end before a delimiter is part of
