@@ -111,6 +111,9 @@ int  mime_param(const char *value, size_t n, const char *name,
 	struct buf *out, unsigned *flags);
 int  mime_param_readings(const char *value, size_t n, const char *name,
 	struct buf *list);
+int  mime_same_base(const char *, size_t, const char *, size_t);
+int  mime_same_ext(const char *, size_t, const char *, size_t);
+int  mime_in_list(const struct buf *, const char *, size_t);
 int  mime_type(const char *value, size_t n, char *out, size_t outsize);
 const char *mime_flag_names(unsigned flags, char *out, size_t n);
 
