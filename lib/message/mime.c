@@ -27,7 +27,7 @@ struct walk {
 	int               stop;     /* 1: the callback or a limit ended it */
 	unsigned          pending;  /* flags for the next entity's leaves */
 	struct bnd       *bnd;      /* boundaries of the enclosing multiparts */
-	int               lax;      /* the lenient reading (mime_walk_lax) */
+	int               lax;      /* the lenient reading (mime_walk_reading) */
 };
 
 /* The boundaries in force, innermost first, on the stack of entity(). */

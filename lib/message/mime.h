@@ -9,8 +9,11 @@
  * Where clients could read a message two ways (two Content-Type fields, a
  * parameter given twice, a missing final boundary) the walker does what
  * the common clients do and sets a flag, so that policy can hold what a
- * scanner and a reader might see differently.  Library code: never
- * prints, never exits. */
+ * scanner and a reader might see differently; mime_walk_reading takes
+ * the lenient reading too, and a leaf is handed out once under each name
+ * a reader might give it (mime_param_readings) and once more where its
+ * encoding is decoded two ways.  Library code: never prints, never
+ * exits. */
 #ifndef PORTCULLIS_MIME_H
 #define PORTCULLIS_MIME_H
 #include <stddef.h>
