@@ -246,6 +246,35 @@ main(void)
 		buf_reset(&o);
 		decode_pct("%41%4g%", 7, &o);
 		tap_is(o.p, "A%4g%", "pct: bad escapes kept");
+		buf_reset(&o);
+		f = 0;
+		decode_base64_quads("U=A=\nSwM=", 9, &o, 100, &f);
+		tap_is(o.p, "PK\3", "base64 by quads: '=' inside a group dropped");
+		tap_ok(decode_base64_midpad("U=A=", 4) && !decode_base64_midpad("QUJD\nRA==\n", 10),
+		    "base64: padding inside the data told from padding at its end");
+		buf_reset(&o);
+		decode_base64("U=A=\nSwM=", 9, &o, 100, &f);
+		tap_ok(o.len != 3 || memcmp(o.p, "PK\3", 3) != 0,
+		    "base64 as usual reads it otherwise");
+		buf_reset(&o);
+		f = 0;
+		decode_qp_upper("=0a=50=\n=0a=4B", 15, &o, 100, &f);
+		tap_is(o.p, "PK", "qp upper-case only: lower-case escapes dropped");
+		tap_ok(decode_qp_lower("=0a", 3) && !decode_qp_lower("=0A=3D", 6),
+		    "qp: lower-case escapes told");
+		buf_reset(&o);
+		f = 0;
+		{
+			char nm[32];
+			/* "hi" plus 42 is 0x92 0x93; 0x3d ('=' - 42 = 19) escaped */
+			const char *y = "x\n=ybegin line=128 size=3 name=a b.exe\r\n"
+			    "\222\223=}\n=yend size=3\n";
+			tap_ok(decode_yenc(y, strlen(y), nm, sizeof nm, &o, 100, &f) == 1 &&
+			    o.len == 3 && memcmp(o.p, "hi\023", 3) == 0, "yenc: bytes");
+			tap_is(nm, "a b.exe", "yenc: its name, spaces and all");
+			tap_ok(decode_yenc("no =ybegin here", 15, nm, sizeof nm, &o, 100,
+			    &f) == 0, "yenc: only at a line start");
+		}
 		tap_ok(decode_cte_parse(" Base64 ", 8) == DECODE_BASE64, "cte: case and space");
 		{
 			/* "hello" uuencoded, a second block without "end" */
