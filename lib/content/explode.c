@@ -200,7 +200,8 @@ message(struct ex *x, const char *path, const char *p, size_t n,
 	if (x->bud.deadline)
 		lim.seconds = (size_t)(x->bud.deadline > time(NULL) ?
 		    x->bud.deadline - time(NULL) : 1);
-	rc = mime_walk(p, n, &lim, depth, prefix, leaf, &l, &ms);
+	rc = mime_walk_reading(p, n, &lim, depth, prefix, leaf, &l, &ms,
+	    MIME_READ_ALL);
 	x->bud.parts -= ms.parts < x->bud.parts ? ms.parts : x->bud.parts;
 	*fl |= ms.flags & (MIME_LIMITS | MIME_AMBIGUOUS);
 	return rc;
@@ -715,7 +716,8 @@ lenient(struct ex *x, const char *msg, size_t len, struct mime_stats *ms)
 	 * MIME: forwarded and bounced mail quotes parts that way, so what is
 	 * found there is judged by its bytes, not held for being there */
 	x->quoted = (ms->flags & EXPLODE_LAX_WHEN) == MIME_HIDDEN;
-	rc = mime_walk_reading(msg, len, &lim, 0, "lax/", leaf, &l, &ms2, 1);
+	rc = mime_walk_reading(msg, len, &lim, 0, "lax/", leaf, &l, &ms2,
+	    MIME_READ_LENIENT | MIME_READ_ALL);
 	x->reading = 0;
 	x->bud.parts -= ms2.parts < x->bud.parts ? ms2.parts : x->bud.parts;
 	ms->flags |= ms2.flags & MIME_LIMITS;
@@ -752,7 +754,8 @@ explode_message(const char *msg, size_t len, const struct mime_limits *lim,
 	l.path = "";
 	l.depth = 0;
 	l.ms = &ms;
-	rc = mime_walk(msg, len, lim, 0, NULL, leaf, &l, &ms);
+	rc = mime_walk_reading(msg, len, lim, 0, NULL, leaf, &l, &ms,
+	    MIME_READ_ALL);
 	if (ms.maxdepth > st->maxdepth)
 		st->maxdepth = ms.maxdepth;
 	if (has_lone_cr(msg, len))

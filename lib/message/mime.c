@@ -27,7 +27,8 @@ struct walk {
 	int               stop;     /* 1: the callback or a limit ended it */
 	unsigned          pending;  /* flags for the next entity's leaves */
 	struct bnd       *bnd;      /* boundaries of the enclosing multiparts */
-	int               lax;      /* the lenient reading (mime_walk_reading) */
+	int               lax;      /* the lenient reading (MIME_READ_LENIENT) */
+	int               all;      /* every name and decoding (MIME_READ_ALL) */
 };
 
 /* The boundaries in force, innermost first, on the stack of entity(). */
@@ -289,7 +290,7 @@ leaf(struct walk *w, const char *path, size_t depth, const struct hdr *h,
 	}
 	/* an attachment whose encoding readers decode two ways ('=' inside
 	 * base64, lower-case hex in quoted-printable): the other bytes too */
-	if ((strncmp(type, "text/", 5) != 0 || fname->len) &&
+	if (w->all && (strncmp(type, "text/", 5) != 0 || fname->len) &&
 	    ((cte == DECODE_BASE64 && decode_base64_midpad(body, blen)) ||
 	    (cte == DECODE_QP && decode_qp_lower(body, blen)))) {
 		struct buf alt = BUF_INIT;
@@ -438,7 +439,7 @@ out:
  * Content-Type value or NULL; tmp is scratch.  0 or -1. */
 static int
 filename(const struct hdr *h, const struct buf *ct, struct buf *tmp,
-    struct buf *fname, struct buf *alts, unsigned *fl)
+    struct buf *fname, struct buf *alts, int all_names, unsigned *fl)
 {
 	struct buf nm = BUF_INIT, all = BUF_INIT;
 	long icd = hdr_find(h, "Content-Disposition", 0);
@@ -449,13 +450,14 @@ filename(const struct hdr *h, const struct buf *ct, struct buf *tmp,
 		*fl |= MIME_AMBIG_PARAM;
 	if (icd >= 0 && (hdr_value(h, (size_t)icd, tmp) == -1 ||
 	    (got = mime_param(tmp->p, tmp->len, "filename", fname, fl)) == -1 ||
-	    mime_param_readings(tmp->p, tmp->len, "filename", &all) == -1))
+	    (all_names && mime_param_readings(tmp->p, tmp->len, "filename",
+	    &all) == -1)))
 		goto out;
 	if (ct && ((g2 = mime_param(ct->p, ct->len, "name", &nm, fl)) == -1 ||
-	    mime_param_readings(ct->p, ct->len, "name", &all) == -1))
+	    (all_names && mime_param_readings(ct->p, ct->len, "name", &all) == -1)))
 		goto out;
-	if (hdr_count(h, "Content-Disposition") + hdr_count(h, "Content-Type") > 1 &&
-	    all_fields(h, tmp, &all) == -1)
+	if (all_names && hdr_count(h, "Content-Disposition") +
+	    hdr_count(h, "Content-Type") > 1 && all_fields(h, tmp, &all) == -1)
 		goto out;
 	if (g2 == 1 && got == 1 && !mime_same_base(nm.p, nm.len, fname->p, fname->len))
 		*fl |= MIME_AMBIG_NAME;
@@ -639,7 +641,8 @@ entity(struct walk *w, const char *p, size_t n, size_t depth,
 			}
 		}
 	}
-	if (filename(&h, ict >= 0 ? &v : NULL, &pb, &fname, &alts, &fl) == -1)
+	if (filename(&h, ict >= 0 ? &v : NULL, &pb, &fname, &alts, w->all,
+	    &fl) == -1)
 		goto out;
 	if (ismsg)
 		join_path(leafpath, sizeof leafpath, path, 1);
@@ -669,10 +672,12 @@ mime_walk(const char *msg, size_t len, const struct mime_limits *lim,
 }
 
 /* mime_walk under one reading: 0 the strict one (what the common clients
- * do), 1 the lenient one (delimiters after white space or a CR or with
- * junk after them, parts after the close delimiter, parts hidden in a
- * leaf's body, junk lines before a part's fields).  The caller turns
- * lone CRs into line ends first if it wants that reading too. */
+ * do), MIME_READ_LENIENT the lenient one (delimiters after white space or
+ * a CR or with junk after them, parts after the close delimiter, parts
+ * hidden in a leaf's body, junk lines before a part's fields); with
+ * MIME_READ_ALL each leaf is handed out under every name a reader might
+ * give it and once more where its encoding is read two ways.  The caller
+ * turns lone CRs into line ends first if it wants that reading too. */
 int
 mime_walk_reading(const char *msg, size_t len, const struct mime_limits *lim,
     size_t depth0, const char *path0, mime_leaf_fn fn, void *arg,
@@ -692,7 +697,8 @@ mime_walk_reading(const char *msg, size_t len, const struct mime_limits *lim,
 	w.arg = arg;
 	w.st = st;
 	w.deadline = lim->seconds ? time(NULL) + (time_t)lim->seconds : 0;
-	w.lax = reading;
+	w.lax = (reading & MIME_READ_LENIENT) != 0;
+	w.all = (reading & MIME_READ_ALL) != 0;
 	memset(st, 0, sizeof *st);
 	/* an mbox "From " line before the header, as procmail hands it */
 	if (len >= 5 && memcmp(msg, "From ", 5) == 0) {

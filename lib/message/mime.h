@@ -107,6 +107,8 @@ int  mime_limits_ctl(struct mime_limits *);
 int  mime_walk(const char *msg, size_t len, const struct mime_limits *,
 	size_t depth0, const char *path0, mime_leaf_fn, void *arg,
 	struct mime_stats *);
+#define MIME_READ_LENIENT 0x1  /* mime_walk_reading: the lenient reading */
+#define MIME_READ_ALL     0x2  /* every name, every decoding of a leaf */
 int  mime_walk_reading(const char *msg, size_t len, const struct mime_limits *,
 	size_t depth0, const char *path0, mime_leaf_fn, void *arg,
 	struct mime_stats *, int reading);

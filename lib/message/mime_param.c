@@ -475,20 +475,25 @@ mime_same_base(const char *a, size_t na, const char *b, size_t nb)
 	return 1;
 }
 
+/* Where the extension of a name starts (after its last '.' in its last
+ * path element), or n when it has none. */
+static size_t
+ext_at(const char *a, size_t n)
+{
+	size_t i;
+
+	for (i = n; i > 0 && a[i - 1] != '.' && a[i - 1] != '/' &&
+	    a[i - 1] != '\\'; i--)
+		;
+	return i > 0 && a[i - 1] == '.' ? i : n;
+}
+
 /* Do two names end in the same extension (case ignored; none is "")? */
 int
 mime_same_ext(const char *a, size_t na, const char *b, size_t nb)
 {
-	size_t i, j;
+	size_t i = ext_at(a, na), j = ext_at(b, nb);
 
-	for (i = na; i > 0 && a[i - 1] != '.' && a[i - 1] != '/' && a[i - 1] != '\\'; i--)
-		;
-	if (i == 0 || a[i - 1] != '.')
-		i = na;
-	for (j = nb; j > 0 && b[j - 1] != '.' && b[j - 1] != '/' && b[j - 1] != '\\'; j--)
-		;
-	if (j == 0 || b[j - 1] != '.')
-		j = nb;
 	return na - i == nb - j && strncasecmp(a + i, b + j, na - i) == 0;
 }
 

@@ -58,7 +58,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	a.bytes = 0;
 	a.last[0] = '\0';
 	if (mime_walk_reading((const char *)data, size, &lim, 0, NULL, leaf, &a,
-	    &st, 1) == 0 && (a.bytes != st.bytes || st.bytes > lim.total))
+	    &st, MIME_READ_LENIENT | MIME_READ_ALL) == 0 &&
+	    (a.bytes != st.bytes || st.bytes > lim.total))
 		abort();
 	/* every reading is a NUL-terminated string with no NUL inside */
 	if (mime_param_readings((const char *)data, size, "filename", &names) == 0)
