@@ -12,6 +12,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "anomaly.h"
 #include "bypass.h"
 #include "checker.h"
 #include "ctl.h"
@@ -24,6 +25,7 @@ struct state {
 	struct ftype        ft;
 	struct ftype_policy pol;
 	struct mime_limits  lim;
+	struct anomaly_policy anom;
 };
 
 /* What one message's walk keeps: the worst action and its reason. */
@@ -50,6 +52,10 @@ load(void)
 		return -1;
 	}
 	if (ftype_policy_load(&st.pol, err, sizeof err) == -1) {
+		log_fatal(errno, "%s", err);
+		return -1;
+	}
+	if (anomaly_load(&st.anom, err, sizeof err) == -1) {
 		log_fatal(errno, "%s", err);
 		return -1;
 	}
@@ -136,6 +142,8 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 {
 	struct judging j;
 	struct explode_stats xs;
+	enum verdict av;
+	char an[64];
 	int bp;
 
 	memset(&j, 0, sizeof j);
@@ -146,6 +154,11 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 		verdict_set(r, VERDICT_TEMPFAIL, "4.3.0", "unable to take the "
 		    "message apart: %s", strerror(errno));
 		return 0;
+	}
+	/* the message's structure, judged by control/mimeanomalies */
+	if ((av = anomaly_judge(&j.s->anom, xs.flags, an, sizeof an)) > j.worst) {
+		j.worst = av;
+		snprintf(j.why, sizeof j.why, "MIME anomaly %s (mimeanomalies)", an);
 	}
 	if (j.worst <= VERDICT_FLAG) {
 		if (j.worst == VERDICT_FLAG)

@@ -3,7 +3,9 @@
  * mime_walk and unpack_walk and is bounded by the depth limit, every byte
  * and member by one shared budget.  Runs under any uid. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
@@ -21,7 +23,21 @@ struct ex {
 	void                     *arg;
 	struct explode_stats     *st;
 	int                       stop;
+	int                       reading;  /* 0 strict, 1 lenient */
+	int                       quoted;   /* lenient only for hidden-part */
+	uint64_t                 *seen;     /* digests of the strict leaves */
+	size_t                    nseen, aseen;
 };
+
+/* Leaves a second reading may add before it is cut short: a real
+ * message has a few dozen; the digests cost 8 bytes each. */
+#define EXPLODE_SEEN_MAX 100000
+
+/* What makes the strict reading doubtful enough to read the message the
+ * lenient way too. */
+#define EXPLODE_LAX_WHEN (MIME_NOBOUNDARY | MIME_NOSTART | \
+	MIME_HIDDEN | MIME_NOEND | MIME_AMBIG_CT | MIME_AMBIG_PARAM | \
+	MIME_BADHDR | MIME_LONECR)
 
 struct lvl {
 	struct ex  *x;
@@ -37,6 +53,8 @@ static int tnef(struct ex *, const char *, const char *, size_t, size_t,
 static int hqx_block(struct ex *, const char *, const char *, size_t, size_t,
 	unsigned *);
 static int data_uris(struct ex *, const char *, const char *, size_t, size_t,
+	unsigned *);
+static int yenc_block(struct ex *, const char *, const char *, size_t, size_t,
 	unsigned *);
 static int item(struct ex *, const char *path, const char *name,
 	const char *type, const char *enc, const struct hdr *, const char *,
@@ -93,17 +111,74 @@ member(void *arg, const struct unpack_member *m)
 	return l->x->stop;
 }
 
+/* FNV-1a over a leaf's name and bytes: what the readings compare. */
+static uint64_t
+digest(const char *name, const char *p, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	size_t i;
+
+	for (i = 0; name[i]; i++)
+		h = (h ^ (unsigned char)name[i]) * 1099511628211ULL;
+	h = (h ^ 0x100) * 1099511628211ULL;
+	for (i = 0; i < n; i++)
+		h = (h ^ (unsigned char)p[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The strict reading records each leaf; the lenient one hands only the
+ * leaves the strict one did not see, and calls those that look like an
+ * attachment (a name, a type other than text) other-reading.  1: skip
+ * it, 0: hand it, -1: out of memory. */
+static int
+reading(struct ex *x, const struct mime_part *p, unsigned *fl)
+{
+	uint64_t h = digest(p->filename, p->data, p->len);
+	size_t i;
+
+	if (x->reading == 0) {
+		if (x->nseen == x->aseen) {
+			size_t na = x->aseen ? x->aseen * 2 : 16;
+			uint64_t *n;
+			if (na > EXPLODE_SEEN_MAX)
+				return 0;
+			if ((n = realloc(x->seen, na * sizeof *n)) == NULL)
+				return -1;
+			x->seen = n;
+			x->aseen = na;
+		}
+		x->seen[x->nseen++] = h;
+		return 0;
+	}
+	if (p->len == 0 && !p->filename[0])
+		return 1;
+	/* the lenient reading is a guess: its own oddities are not the
+	 * message's; what it finds is judged by its bytes and names */
+	*fl &= MIME_LIMITS | MIME_BADNAME;
+	for (i = 0; i < x->nseen; i++)
+		if (x->seen[i] == h)
+			return 1;
+	if (!x->quoted && (p->filename[0] || (strncmp(p->type, "text/", 5) != 0 &&
+	    strncmp(p->type, "multipart/", 10) != 0)))
+		*fl |= MIME_READING;
+	return 0;
+}
+
 static int
 leaf(void *arg, const struct mime_part *p)
 {
 	struct lvl *l = arg;
 	struct ex *x = l->x;
 	size_t used = p->len < x->bud.bytes ? p->len : x->bud.bytes;
+	unsigned fl = p->flags;
+	int r;
 
+	if (l->ms && (r = reading(x, p, &fl)) != 0)
+		return r == 1 ? 0 : -1;
 	x->bud.bytes -= used;
 	x->st->bytes += p->len;
 	return item(x, p->path, p->filename, p->type, p->cte, p->h, p->data,
-	    p->len, p->depth, p->flags |
+	    p->len, p->depth, fl |
 	    (unpack_name_bad(p->filename, strlen(p->filename)) ? MIME_BADNAME : 0))
 	    == -1 ? -1 : x->stop;
 }
@@ -125,7 +200,8 @@ message(struct ex *x, const char *path, const char *p, size_t n,
 	if (x->bud.deadline)
 		lim.seconds = (size_t)(x->bud.deadline > time(NULL) ?
 		    x->bud.deadline - time(NULL) : 1);
-	rc = mime_walk(p, n, &lim, depth, prefix, leaf, &l, &ms);
+	rc = mime_walk_reading(p, n, &lim, depth, prefix, leaf, &l, &ms,
+	    MIME_READ_ALL);
 	x->bud.parts -= ms.parts < x->bud.parts ? ms.parts : x->bud.parts;
 	*fl |= ms.flags & (MIME_LIMITS | MIME_AMBIGUOUS);
 	return rc;
@@ -267,6 +343,25 @@ rtf(struct ex *x, const char *path, const char *p, size_t n, size_t depth,
 	return 0;
 }
 
+/* A file decoded out of a part or member (BinHex, yEnc), handed out as
+ * its member "path/name" against the budget.  0 or -1. */
+static int
+found(struct ex *x, const char *path, const char *name, const char *enc,
+    const struct buf *out, unsigned df, size_t depth, unsigned mf)
+{
+	char sub[MIME_PATH_MAX];
+
+	x->bud.parts--;
+	x->bud.bytes -= out->len < x->bud.bytes ? out->len : x->bud.bytes;
+	if (df & DECODE_CAPPED)
+		mf |= MIME_CAPPED;
+	if (unpack_name_bad(name, strlen(name)))
+		mf |= MIME_BADNAME;
+	snprintf(sub, sizeof sub, "%s/%s", path, name[0] ? name : "?");
+	return item(x, sub, name, "", enc, NULL, out->p ? out->p : "", out->len,
+	    depth + 1, mf) == -1 ? -1 : 0;
+}
+
 /* A BinHex 4.0 block (RFC 1741) in a part or member: Mac mailers sent
  * programs that way, as text or as an attachment, and scanners that
  * skip it miss them.  Its data fork becomes a member, "2/name". */
@@ -275,7 +370,7 @@ hqx_block(struct ex *x, const char *path, const char *p, size_t n,
     size_t depth, unsigned *fl)
 {
 	struct buf out = BUF_INIT;
-	char name[256], sub[MIME_PATH_MAX];
+	char name[256];
 	size_t cap = x->lim->partbytes < x->bud.bytes ? x->lim->partbytes :
 	    x->bud.bytes;
 	unsigned df = 0, mf = MIME_MEMBER;
@@ -295,20 +390,44 @@ hqx_block(struct ex *x, const char *path, const char *p, size_t n,
 		buf_free(&out);
 		return 0;
 	}
-	x->bud.parts--;
-	x->bud.bytes -= out.len < x->bud.bytes ? out.len : x->bud.bytes;
 	*fl |= MIME_CONTAINER;
-	if (df & DECODE_CAPPED)
-		mf |= MIME_CAPPED;
 	if (df & DECODE_JUNK)
 		mf |= MIME_CORRUPT;
-	if (unpack_name_bad(name, strlen(name)))
-		mf |= MIME_BADNAME;
-	snprintf(sub, sizeof sub, "%s/%s", path, name[0] ? name : "?");
-	r = item(x, sub, name, "", "binhex", NULL, out.p ? out.p : "", out.len,
-	    depth + 1, mf);
+	r = found(x, path, name, "binhex", &out, df, depth, mf);
 	buf_free(&out);
-	return r == -1 ? -1 : 0;
+	return r;
+}
+
+/* A yEnc block in a part or member (decode_yenc): newsreaders and some
+ * mail clients show it as the file it names, so it becomes a member,
+ * "1/name". */
+static int
+yenc_block(struct ex *x, const char *path, const char *p, size_t n,
+    size_t depth, unsigned *fl)
+{
+	struct buf out = BUF_INIT;
+	char name[256];
+	size_t cap = x->lim->partbytes < x->bud.bytes ? x->lim->partbytes :
+	    x->bud.bytes;
+	unsigned df = 0, mf = MIME_MEMBER;
+	int r;
+
+	/* cheap test first */
+	if (!(n >= 8 && memcmp(p, "=ybegin ", 8) == 0) &&
+	    !memmem(p, n, "\n=ybegin ", 9))
+		return 0;
+	if ((r = decode_yenc(p, n, name, sizeof name, &out, cap, &df)) <= 0) {
+		buf_free(&out);
+		return r;
+	}
+	if (x->bud.parts == 0 || depth + 1 > x->lim->depth) {
+		*fl |= x->bud.parts == 0 ? MIME_PARTS : MIME_DEPTH;
+		buf_free(&out);
+		return 0;
+	}
+	r = found(x, path, name, "x-yencode", &out, df, depth, mf);
+	buf_free(&out);
+	return r;
 }
 
 /* The base64 data: URIs (RFC 2397) in an item, each a member "2/data-N":
@@ -373,6 +492,27 @@ data_uris(struct ex *x, const char *path, const char *p, size_t n,
 	return r == -1 ? -1 : 0;
 }
 
+/* A container that starts a little way into a part's bytes: junk before
+ * the data in base64 (an extra quad, a padded group, a line a decoder
+ * skips) shifts it there, and readers that resynchronise find it.  Its
+ * offset, or 0.  Only signatures of four bytes and more, so that chance
+ * matches in binary data stay rare. */
+static size_t
+embedded(const char *p, size_t n)
+{
+	static const struct { const char *m; size_t l; } sig[] = {
+		{ "PK\3\4", 4 }, { "Rar!\032\7", 6 }, { "7z\274\257\047\034", 6 },
+		{ "MSCF\0\0\0\0", 8 },
+	};
+	size_t i, k, lim = n > 1024 + 8 ? 1024 : (n > 8 ? n - 8 : 0);
+
+	for (i = 1; i < lim; i++)
+		for (k = 0; k < sizeof sig / sizeof sig[0]; k++)
+			if (p[i] == sig[k].m[0] && memcmp(p + i, sig[k].m, sig[k].l) == 0)
+				return i;
+	return 0;
+}
+
 /* One item: a container is opened (members first, then itself), a
  * message inside a container walked, anything else handed out. */
 static int
@@ -407,6 +547,18 @@ item(struct ex *x, const char *path, const char *name, const char *type,
 			fl |= MIME_DEPTH;
 		else if (tnef(x, path, data, len, depth, &fl) == -1)
 			return -1;
+	} else if (data && !(fl & MIME_MEMBER) && len > 64 && embedded(data, len)) {
+		/* a second reading of the part: from the container on */
+		size_t off = embedded(data, len);
+		char sub[MIME_PATH_MAX];
+		if (depth + 1 > x->lim->depth)
+			fl |= MIME_DEPTH;
+		else {
+			snprintf(sub, sizeof sub, "%s/@%zu", path, off);
+			if (item(x, sub, name, "", "embedded", NULL, data + off,
+			    len - off, depth + 1, MIME_MEMBER | MIME_READING) == -1)
+				return -1;
+		}
 	} else if (data && ((fl & MIME_MEMBER) || (strncmp(type, "text/", 5) != 0 &&
 	    strncmp(type, "multipart/", 10) != 0)) && is_message(name, data, len)) {
 		/* a member, or an attachment not declared as text, that is a
@@ -424,6 +576,9 @@ item(struct ex *x, const char *path, const char *name, const char *type,
 		return -1;
 	if (!x->stop && data && !(fl & MIME_CONTAINER) &&
 	    data_uris(x, path, data, len, depth, &fl) == -1)
+		return -1;
+	if (!x->stop && data && !(fl & MIME_CONTAINER) &&
+	    yenc_block(x, path, data, len, depth, &fl) == -1)
 		return -1;
 	if (x->stop)
 		return 0;
@@ -517,6 +672,59 @@ explode_safe_name(const char *path, char *out, size_t n)
 	return 0;
 }
 
+/* Does a CR stand alone (no LF after it) in the message?  Clients take
+ * it as a line end; the strict reading does not. */
+static int
+has_lone_cr(const char *p, size_t n)
+{
+	const char *c = p, *e = p + n;
+
+	while ((c = memchr(c, '\r', (size_t)(e - c))) != NULL)
+		if (++c == e || *c != '\n')
+			return 1;
+	return 0;
+}
+
+/* The lenient reading (mime_walk_reading 1), with lone CRs read as line
+ * ends, under what is left of the message's budget: its leaves that the
+ * strict reading did not see are handed out under "lax/". */
+static int
+lenient(struct ex *x, const char *msg, size_t len, struct mime_stats *ms)
+{
+	struct mime_limits lim = *x->lim;
+	struct mime_stats ms2;
+	struct lvl l = { x, "lax", 0, &ms2 };
+	char *copy = NULL;
+	int rc;
+
+	if (ms->flags & MIME_LONECR) {
+		size_t i;
+		if ((copy = malloc(len ? len : 1)) == NULL)
+			return -1;
+		for (i = 0; i < len; i++)
+			copy[i] = msg[i] == '\r' && (i + 1 == len || msg[i + 1] != '\n') ?
+			    '\n' : msg[i];
+		msg = copy;
+	}
+	lim.total = x->bud.bytes;
+	lim.parts = x->bud.parts ? x->bud.parts : 1;
+	if (x->bud.deadline)
+		lim.seconds = (size_t)(x->bud.deadline > time(NULL) ?
+		    x->bud.deadline - time(NULL) : 1);
+	x->reading = 1;
+	/* read leniently only because a text body holds what looks like
+	 * MIME: forwarded and bounced mail quotes parts that way, so what is
+	 * found there is judged by its bytes, not held for being there */
+	x->quoted = (ms->flags & EXPLODE_LAX_WHEN) == MIME_HIDDEN;
+	rc = mime_walk_reading(msg, len, &lim, 0, "lax/", leaf, &l, &ms2,
+	    MIME_READ_LENIENT | MIME_READ_ALL);
+	x->reading = 0;
+	x->bud.parts -= ms2.parts < x->bud.parts ? ms2.parts : x->bud.parts;
+	ms->flags |= ms2.flags & MIME_LIMITS;
+	free(copy);
+	return rc;
+}
+
 /* Take the message msg[0..len) apart, handing each item to fn.  0, or -1
  * with errno; limits reached are flags, in the items and in st. */
 int
@@ -546,14 +754,21 @@ explode_message(const char *msg, size_t len, const struct mime_limits *lim,
 	l.path = "";
 	l.depth = 0;
 	l.ms = &ms;
-	rc = mime_walk(msg, len, lim, 0, NULL, leaf, &l, &ms);
+	rc = mime_walk_reading(msg, len, lim, 0, NULL, leaf, &l, &ms,
+	    MIME_READ_ALL);
 	if (ms.maxdepth > st->maxdepth)
 		st->maxdepth = ms.maxdepth;
+	if (has_lone_cr(msg, len))
+		ms.flags |= MIME_LONECR;
+	if (rc == 0 && !x.stop && (ms.flags & EXPLODE_LAX_WHEN))
+		rc = lenient(&x, msg, len, &ms);
+	free(x.seen);
 	/* A limit reached, or an ambiguity found, where no leaf could carry
 	 * it (between parts, in a multipart's own header): item "0", the
 	 * message as a whole, carries it, so that no caller can miss it. */
 	if (rc == 0 && !x.stop) {
-		unsigned left = ms.flags & (MIME_LIMITS | MIME_AMBIGUOUS) & ~st->flags;
+		unsigned left = ms.flags & (MIME_LIMITS | MIME_AMBIGUOUS |
+		    MIME_LONECR) & ~st->flags;
 		if (left) {
 			struct explode_item it;
 			memset(&it, 0, sizeof it);

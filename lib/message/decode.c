@@ -161,9 +161,19 @@ decode_base64(const char *s, size_t n, struct buf *out, size_t max,
  * the rest, white space at line ends and the line ends themselves, is
  * kept as it came.  RFC 2045 lets a decoder drop trailing white space;
  * keeping it changes no byte a reader could act on. */
+static int qp(const char *, size_t, struct buf *, size_t, unsigned *, int);
+
 int
 decode_qp(const char *s, size_t n, struct buf *out, size_t max,
     unsigned *flags)
+{
+	return qp(s, n, out, max, flags, 0);
+}
+
+/* decode_qp, and with upper set decode_qp_upper. */
+static int
+qp(const char *s, size_t n, struct buf *out, size_t max, unsigned *flags,
+    int upper)
 {
 	size_t i = 0;
 	int h, l;
@@ -194,7 +204,9 @@ decode_qp(const char *s, size_t n, struct buf *out, size_t max,
 		    (h = ascii_hex((unsigned char)s[i])) >= 0 &&
 		    (l = ascii_hex((unsigned char)s[i + 1])) >= 0) {
 			b = (unsigned char)(h << 4 | l);
-			if (put(out, &b, 1, max, flags) == -1)
+			if (!(upper && ((s[i] >= 'a' && s[i] <= 'f') ||
+			    (s[i + 1] >= 'a' && s[i + 1] <= 'f'))) &&
+			    put(out, &b, 1, max, flags) == -1)
 				return -1;
 			i += 2;
 		} else {
@@ -206,6 +218,151 @@ decode_qp(const char *s, size_t n, struct buf *out, size_t max,
 		}
 	}
 	return 0;
+}
+
+/* Base64 read four characters at a time with the '=' among them
+ * dropped, each group on its own: "U=A=" is one byte, 'P'.  A reader
+ * that decodes this way sees another file than one that stops a group at
+ * its first '=' (decode_base64), when the sender puts '=' inside the
+ * data.  Bytes outside the alphabet are skipped. */
+/* The bytes of one group of decode_base64_quads: k values in q. */
+static int
+quad(unsigned char *q, size_t k, struct buf *out, size_t max,
+    unsigned *flags)
+{
+	unsigned char o[3];
+
+	if (k < 2)
+		return 0;
+	if (k < 4)
+		q[3] = 0;
+	if (k < 3)
+		q[2] = 0;
+	o[0] = (unsigned char)(q[0] << 2 | q[1] >> 4);
+	o[1] = (unsigned char)(q[1] << 4 | q[2] >> 2);
+	o[2] = (unsigned char)(q[2] << 6 | q[3]);
+	return put(out, o, k - 1, max, flags);
+}
+
+int
+decode_base64_quads(const char *s, size_t n, struct buf *out, size_t max,
+    unsigned *flags)
+{
+	unsigned char q[4];
+	size_t i, k = 0, pos = 0;
+	int v = 0;
+
+	for (i = 0; i < n && !(*flags & DECODE_CAPPED); i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c != '=' && (v = b64val(c)) == -1)
+			continue;
+		if (c != '=')
+			q[k++] = (unsigned char)v;
+		if (++pos == 4) {
+			if (quad(q, k, out, max, flags) == -1)
+				return -1;
+			k = pos = 0;
+		}
+	}
+	return quad(q, k, out, max, flags);
+}
+
+/* Does a '=' stand before more base64 data (padding in the middle)? */
+int
+decode_base64_midpad(const char *s, size_t n)
+{
+	const char *e = memchr(s, '=', n);
+	size_t i;
+
+	if (e == NULL)
+		return 0;
+	for (i = (size_t)(e - s); i < n; i++)
+		if (s[i] != '=' && b64val((unsigned char)s[i]) != -1)
+			return 1;
+	return 0;
+}
+
+/* Quoted-printable as a reader that takes only upper-case hex for an
+ * escape (RFC 2045 6.7 (1)) and drops the others, "=0a" and all: where
+ * the sender used lower case, it sees other bytes than decode_qp. */
+int
+decode_qp_upper(const char *s, size_t n, struct buf *out, size_t max,
+    unsigned *flags)
+{
+	return qp(s, n, out, max, flags, 1);
+}
+
+/* Does quoted-printable text hold an escape in lower-case hex? */
+int
+decode_qp_lower(const char *s, size_t n)
+{
+	const char *e = s + n, *c = s;
+
+	while ((c = memchr(c, '=', (size_t)(e - c))) != NULL && e - c >= 3) {
+		c++;
+		if (ascii_hex((unsigned char)c[0]) >= 0 &&
+		    ascii_hex((unsigned char)c[1]) >= 0 &&
+		    ((c[0] >= 'a' && c[0] <= 'f') || (c[1] >= 'a' && c[1] <= 'f')))
+			return 1;
+	}
+	return 0;
+}
+
+/* A yEnc block ("=ybegin ... name=NAME", the data with each byte plus 42
+ * and '=' escaping the critical ones plus 64, "=yend"), as newsreaders and
+ * some mail clients decode it: its data into out, its name into name.
+ * 1 found, 0 none, -1 ENOMEM.  A block without "=yend" runs to the end. */
+int
+decode_yenc(const char *s, size_t n, char *name, size_t namesize,
+    struct buf *out, size_t max, unsigned *flags)
+{
+	const char *b = NULL, *c = s, *e = s + n, *nl, *nm;
+	size_t i, k;
+
+	while ((c = memmem(c, (size_t)(e - c), "=ybegin ", 8)) != NULL) {
+		if (c == s || c[-1] == '\n') {
+			b = c;
+			break;
+		}
+		c += 8;
+	}
+	if (b == NULL)
+		return 0;
+	nl = memchr(b, '\n', (size_t)(e - b));
+	name[0] = '\0';
+	if ((nm = memmem(b, (size_t)((nl ? nl : e) - b), " name=", 6)) != NULL) {
+		nm += 6;
+		for (k = 0; nm + k < (nl ? nl : e) && nm[k] != '\r' &&
+		    k + 1 < namesize; k++)
+			name[k] = nm[k];
+		name[k] = '\0';
+	}
+	i = nl ? (size_t)(nl - s) + 1 : n;
+	/* "=ypart begin=... end=..." of a multi-part post */
+	if (i + 7 <= n && memcmp(s + i, "=ypart ", 7) == 0) {
+		nl = memchr(s + i, '\n', n - i);
+		i = nl ? (size_t)(nl - s) + 1 : n;
+	}
+	while (i < n && !(*flags & DECODE_CAPPED)) {
+		unsigned char ch = (unsigned char)s[i], o;
+		if ((i == 0 || s[i - 1] == '\n') && n - i >= 6 &&
+		    memcmp(s + i, "=yend", 5) == 0)
+			break;
+		if (ch == '\r' || ch == '\n') {
+			i++;
+			continue;
+		}
+		if (ch == '=' && i + 1 < n) {
+			o = (unsigned char)(s[i + 1] - 64 - 42);
+			i += 2;
+		} else {
+			o = (unsigned char)(ch - 42);
+			i++;
+		}
+		if (put(out, &o, 1, max, flags) == -1)
+			return -1;
+	}
+	return 1;
 }
 
 /* Is p[0..n) a "begin MODE NAME" line of uuencode (POSIX uuencode(1);

@@ -25,6 +25,14 @@ int decode_base64(const char *, size_t, struct buf *out, size_t max,
 	unsigned *flags);
 int decode_qp(const char *, size_t, struct buf *out, size_t max,
 	unsigned *flags);
+int decode_base64_quads(const char *, size_t, struct buf *out, size_t max,
+	unsigned *flags);
+int decode_base64_midpad(const char *, size_t);
+int decode_qp_upper(const char *, size_t, struct buf *out, size_t max,
+	unsigned *flags);
+int decode_qp_lower(const char *, size_t);
+int decode_yenc(const char *, size_t, char *name, size_t namesize,
+	struct buf *out, size_t max, unsigned *flags);
 int decode_body(enum decode_cte, const char *, size_t, struct buf *out,
 	size_t max, unsigned *flags);
 int decode_pct(const char *, size_t, struct buf *out);

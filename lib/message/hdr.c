@@ -338,6 +338,24 @@ add_utf8(struct buf *out, const char *p, size_t n)
 	return 0;
 }
 
+/* The charset iconv is to be asked for: "UTF-16" or "UTF-32" without a
+ * byte order mark is big-endian (RFC 2781 4.3), where glibc would take
+ * the machine's order and turn "file.zip" into CJK. */
+const char *
+hdr_charset_bom(const char *cs, const char *p, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)p;
+
+	if (strcasecmp(cs, "utf-16") == 0 && !(n >= 2 &&
+	    ((u[0] == 0xfe && u[1] == 0xff) || (u[0] == 0xff && u[1] == 0xfe))))
+		return "UTF-16BE";
+	if (strcasecmp(cs, "utf-32") == 0 && !(n >= 4 &&
+	    ((u[0] == 0 && u[1] == 0 && u[2] == 0xfe && u[3] == 0xff) ||
+	    (u[0] == 0xff && u[1] == 0xfe && u[2] == 0 && u[3] == 0))))
+		return "UTF-32BE";
+	return cs;
+}
+
 /* Convert raw bytes in charset cs to UTF-8 with iconv; an unknown charset
  * or bytes it cannot convert fall back to add_utf8. */
 static int
@@ -352,7 +370,8 @@ to_utf8(const char *cs, const struct buf *raw, struct buf *out)
 	if (strcasecmp(cs, "utf-8") == 0 || strcasecmp(cs, "us-ascii") == 0 ||
 	    strcasecmp(cs, "utf8") == 0)
 		return add_utf8(out, raw->p, raw->len);
-	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
+	if ((cd = iconv_open("UTF-8", hdr_charset_bom(cs, raw->p, raw->len))) ==
+	    (iconv_t)-1)
 		return add_utf8(out, raw->p, raw->len);
 	room = raw->len * 4 + 16;
 	if (buf_grow(out, room) == -1) {

@@ -57,6 +57,7 @@ size_t hdr_count(const struct hdr *, const char *name);
 int    hdr_unfold(const struct hdr *, size_t i, struct buf *out);
 int    hdr_value(const struct hdr *, size_t i, struct buf *out);
 int    hdr_decode_2047(const char *, size_t, struct buf *out);
+const char *hdr_charset_bom(const char *cs, const char *p, size_t n);
 int    hdr_valid_name(const char *, size_t);
 
 #endif

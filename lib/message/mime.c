@@ -3,9 +3,7 @@
  * the depth limit, memory by one decoded leaf (capped) plus one header
  * list per level.  Runs under any uid. */
 #include <errno.h>
-#include <iconv.h>
 #include <stdio.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -15,10 +13,7 @@
 #include "decode.h"
 #include "mime.h"
 
-/* RFC 2231 3: a parameter may be split into numbered sections; real
- * mail uses a handful, and this bounds the work for a hostile one. */
-#define MIME_PARAM_SEGS 64
-#define MIME_PARAM_MAX  4096   /* bytes of one parameter value, decoded */
+#define MIME_NAME_READINGS 4   /* other names one leaf is handed out under */
 
 struct bnd;
 
@@ -32,6 +27,8 @@ struct walk {
 	int               stop;     /* 1: the callback or a limit ended it */
 	unsigned          pending;  /* flags for the next entity's leaves */
 	struct bnd       *bnd;      /* boundaries of the enclosing multiparts */
+	int               lax;      /* the lenient reading (MIME_READ_LENIENT) */
+	int               all;      /* every name and decoding (MIME_READ_ALL) */
 };
 
 /* The boundaries in force, innermost first, on the stack of entity(). */
@@ -81,7 +78,8 @@ static const char *flagnames[] = {
 	"no-end", "no-boundary", "no-start", "bad-cte", "bad-base64",
 	"bad-qp", "no-header", "capped", "depth", "parts", "total",
 	"bad-header", "encoded-message", "encrypted", "ratio", "container",
-	"member", "corrupt", "bad-name", "time",
+	"member", "corrupt", "bad-name", "time", "hidden-part", "other-reading",
+	"lone-cr", "bad-qp-binary",
 };
 
 /* Comma-separated names of the flags ("-" for none) into out. */
@@ -104,246 +102,6 @@ mime_flag_names(unsigned flags, char *out, size_t n)
 	if (o == 0)
 		snprintf(out, n, "-");
 	return out;
-}
-
-static int
-tspecial(unsigned char c)
-{
-	return c <= ' ' || c >= 0x7f || strchr("()<>@,;:\\\"/[]?=", c) != NULL;
-}
-
-/* The type/subtype of a Content-Type value, lower case (RFC 2045 5.1);
- * -1 when it is not one (the caller uses the default, RFC 2045 5.2). */
-int
-mime_type(const char *s, size_t n, char *out, size_t outsize)
-{
-	size_t i = 0, o = 0, slash = 0;
-
-	while (i < n && (s[i] == ' ' || s[i] == '\t'))
-		i++;
-	for (; i < n && s[i] != ';' && s[i] != ' ' && s[i] != '\t' &&
-	    s[i] != '('; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c == '/' && !slash && o > 0)
-			slash = o + 1;
-		else if (tspecial(c))
-			return -1;
-		if (o + 1 >= outsize)
-			return -1;
-		out[o++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
-	}
-	out[o] = '\0';
-	if (!slash || slash >= o)
-		return -1;
-	return 0;
-}
-
-/* Convert text in charset cs to UTF-8 into out; unknown charsets and
- * invalid bytes keep the bytes as they are (they are data for matching,
- * and a name must never vanish). */
-static int
-to_utf8(const char *cs, const char *s, size_t n, struct buf *out)
-{
-	iconv_t cd;
-	char tmp[MIME_PARAM_MAX * 4];
-	char *in = (char *)(uintptr_t)s, *op = tmp;
-	size_t il = n, ol = sizeof tmp;
-
-	if (cs[0] == '\0' || strcasecmp(cs, "utf-8") == 0 ||
-	    strcasecmp(cs, "us-ascii") == 0 || n > MIME_PARAM_MAX)
-		return buf_add(out, s, n);
-	if ((cd = iconv_open("UTF-8", cs)) == (iconv_t)-1)
-		return buf_add(out, s, n);
-	if (iconv(cd, &in, &il, &op, &ol) == (size_t)-1) {
-		iconv_close(cd);
-		return buf_add(out, s, n);
-	}
-	iconv_close(cd);
-	return buf_add(out, tmp, (size_t)(op - tmp));
-}
-
-struct seg {
-	struct buf v;
-	int        have, ext;
-};
-
-/* Read one parameter value at s[*i]: a quoted string (RFC 2045 5.1,
- * backslash escapes) or, as clients accept, everything to the next ';'
- * with the white space around it trimmed. */
-static int
-param_value(const char *s, size_t n, size_t *i, struct buf *v)
-{
-	size_t j = *i, e;
-
-	if (j < n && s[j] == '"') {
-		for (j++; j < n && s[j] != '"'; j++) {
-			if (s[j] == '\\' && j + 1 < n)
-				j++;
-			if (v->len < MIME_PARAM_MAX && buf_addc(v, (unsigned char)s[j]) == -1)
-				return -1;
-		}
-		if (j < n)
-			j++;
-		while (j < n && s[j] != ';')
-			j++;
-		*i = j;
-		return 0;
-	}
-	for (e = j; e < n && s[e] != ';'; e++)
-		;
-	*i = e;
-	while (e > j && (s[e - 1] == ' ' || s[e - 1] == '\t'))
-		e--;
-	if (e - j > MIME_PARAM_MAX)
-		e = j + MIME_PARAM_MAX;
-	return buf_add(v, s + j, e - j);
-}
-
-/* Join RFC 2231 sections into out: the charset of section 0 applies to
- * the whole value (RFC 2231 4.1), percent-decoded where marked. */
-static int
-join_segs(struct seg *sg, size_t nseg, struct buf *out)
-{
-	struct buf raw = BUF_INIT;
-	char cs[64] = "";
-	size_t k;
-	int rc = -1;
-
-	for (k = 0; k < nseg && sg[k].have; k++) {
-		const char *p = sg[k].v.p ? sg[k].v.p : "";
-		size_t n = sg[k].v.len;
-		if (k == 0 && sg[k].ext) {
-			/* charset'language'value */
-			const char *q1 = memchr(p, '\'', n), *q2;
-			if (q1 && (q2 = memchr(q1 + 1, '\'', n - (size_t)(q1 + 1 - p)))) {
-				size_t cl = (size_t)(q1 - p);
-				if (cl < sizeof cs) {
-					memcpy(cs, p, cl);
-					cs[cl] = '\0';
-				}
-				n -= (size_t)(q2 + 1 - p);
-				p = q2 + 1;
-			}
-		}
-		if (sg[k].ext ? decode_pct(p, n, &raw) == -1 :
-		    buf_add(&raw, p, n) == -1)
-			goto out;
-	}
-	rc = to_utf8(cs, raw.p ? raw.p : "", raw.len, out);
-out:
-	buf_free(&raw);
-	return rc;
-}
-
-/* The value of parameter name in a Content-Type or Content-Disposition
- * value, into out (emptied first), UTF-8: RFC 2231 sections and charsets
- * joined and decoded, RFC 2047 words decoded as clients do although RFC
- * 2047 5 forbids them there.  1 found, 0 not, -1 error.  Sets
- * MIME_AMBIG_PARAM when the parameter is given twice with different
- * values; the first plain one and then the RFC 2231 one win, as in
- * Thunderbird and Python's email package. */
-int
-mime_param(const char *s, size_t n, const char *name, struct buf *out,
-    unsigned *flags)
-{
-	struct seg sg[MIME_PARAM_SEGS];
-	struct buf plain = BUF_INIT, v = BUF_INIT;
-	size_t nl = strlen(name), i = 0, k;
-	int have_plain = 0, have_ext = 0, rc = -1;
-
-	memset(sg, 0, sizeof sg);
-	buf_reset(out);
-	/* skip the type itself, up to the first ';' outside quotes */
-	while (i < n && s[i] != ';')
-		i++;
-	while (i < n) {
-		size_t a, ae;
-		i++;  /* the ';' */
-		while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == ';'))
-			i++;
-		for (a = i; i < n && s[i] != '=' && s[i] != ';'; i++)
-			;
-		for (ae = i; ae > a && (s[ae - 1] == ' ' || s[ae - 1] == '\t'); ae--)
-			;
-		if (i >= n || s[i] != '=')
-			continue;
-		i++;
-		while (i < n && (s[i] == ' ' || s[i] == '\t'))
-			i++;
-		buf_reset(&v);
-		if (param_value(s, n, &i, &v) == -1)
-			goto out;
-		if (ae - a < nl || strncasecmp(s + a, name, nl) != 0)
-			continue;
-		if (ae - a == nl) {
-			if (have_plain && (plain.len != v.len ||
-			    memcmp(plain.p, v.p ? v.p : "", v.len) != 0))
-				*flags |= MIME_AMBIG_PARAM;
-			if (!have_plain && buf_add(&plain, v.p ? v.p : "", v.len) == -1)
-				goto out;
-			have_plain = 1;
-			continue;
-		}
-		if (s[a + nl] != '*')
-			continue;
-		{
-			/* name*  name*N  name*N* (RFC 2231 3, 4) */
-			size_t j = a + nl + 1, idx = 0;
-			int ext = 0, digits = 0;
-			while (j < ae && s[j] >= '0' && s[j] <= '9' && idx < 1000) {
-				idx = idx * 10 + (size_t)(s[j++] - '0');
-				digits = 1;
-			}
-			if (digits && j < ae && s[j] == '*') {
-				ext = 1;
-				j++;
-			}
-			if (!digits)
-				ext = 1;
-			if (j != ae || idx >= MIME_PARAM_SEGS)
-				continue;
-			if (sg[idx].have) {
-				*flags |= MIME_AMBIG_PARAM;
-				continue;
-			}
-			sg[idx].have = 1;
-			sg[idx].ext = ext;
-			if (buf_add(&sg[idx].v, v.p ? v.p : "", v.len) == -1)
-				goto out;
-			have_ext = 1;
-		}
-	}
-	if (have_ext && sg[0].have) {
-		if (join_segs(sg, MIME_PARAM_SEGS, out) == -1)
-			goto out;
-		if (have_plain && (plain.len != out->len ||
-		    memcmp(plain.p, out->p, out->len) != 0)) {
-			struct buf d = BUF_INIT;
-			/* "name" is often the 2047 form of "name*": the same */
-			if (hdr_decode_2047(plain.p, plain.len, &d) == -1) {
-				buf_free(&d);
-				goto out;
-			}
-			if (d.len != out->len || memcmp(d.p, out->p, d.len) != 0)
-				*flags |= MIME_AMBIG_PARAM;
-			buf_free(&d);
-		}
-		rc = 1;
-	} else if (have_plain) {
-		if (memmem(plain.p, plain.len, "=?", 2)) {
-			if (hdr_decode_2047(plain.p, plain.len, out) == -1)
-				goto out;
-		} else if (buf_add(out, plain.p, plain.len) == -1)
-			goto out;
-		rc = 1;
-	} else
-		rc = 0;
-out:
-	for (k = 0; k < MIME_PARAM_SEGS; k++)
-		buf_free(&sg[k].v);
-	buf_free(&plain);
-	buf_free(&v);
-	return rc;
 }
 
 /* Where the header section of an entity ends: at the first empty line
@@ -395,24 +153,80 @@ join_path(char *out, size_t n, const char *prefix, size_t k)
 /* Is the line p[0..n) (without its line end) a delimiter for boundary b
  * (RFC 2046 5.1.1: "--" boundary, then transport padding)?  0 no, 1
  * delimiter, 2 close delimiter.  A line "--" b "x" is no delimiter, so
- * boundaries that are prefixes of one another stay apart. */
+ * boundaries that are prefixes of one another stay apart.  lax: the
+ * lenient reading, as some clients take it: white space and CRs before
+ * the "--", anything after the boundary once white space has ended it. */
 static int
-delim(const char *p, size_t n, const char *b, size_t bl)
+delim(const char *p, size_t n, const char *b, size_t bl, int lax)
 {
-	size_t i;
+	size_t i = 0;
 	int close = 0;
 
-	if (n < bl + 2 || p[0] != '-' || p[1] != '-' || memcmp(p + 2, b, bl) != 0)
+	while (lax && i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r'))
+		i++;
+	if (n - i < bl + 2 || p[i] != '-' || p[i + 1] != '-' ||
+	    memcmp(p + i + 2, b, bl) != 0)
 		return 0;
-	i = bl + 2;
+	i += bl + 2;
 	if (i + 2 <= n && p[i] == '-' && p[i + 1] == '-') {
 		close = 1;
 		i += 2;
 	}
-	for (; i < n; i++)
+	for (; i < n; i++) {
 		if (p[i] != ' ' && p[i] != '\t' && p[i] != '\r')
 			return 0;
+		if (lax)
+			break;
+	}
 	return close ? 2 : 1;
+}
+
+/* Does the line at p[i..] start with a Content- field?  Case ignored;
+ * white space allowed before the colon, as lenient readers allow it. */
+static int
+content_field(const char *p, size_t n, size_t i)
+{
+	size_t j;
+
+	if (n - i < 9 || strncasecmp(p + i, "content-", 8) != 0)
+		return 0;
+	for (j = i + 8; j < n && p[j] != ':' && p[j] != '\n'; j++)
+		;
+	return j < n && p[j] == ':';
+}
+
+/* A part hidden in a body: a line that reads as a delimiter ("--" and a
+ * boundary, after white space or CRs) followed by a Content- field.  Its
+ * boundary into b (at most bsize - 1 bytes); 1 found, 0 not.  Bounded by
+ * the body's lines. */
+static int
+hidden_boundary(const char *p, size_t n, char *b, size_t bsize)
+{
+	size_t i = 0;
+
+	while (i < n) {
+		const char *nl = memchr(p + i, '\n', n - i);
+		size_t e = nl ? (size_t)(nl - p) : n, j = i, k;
+		if (!nl)
+			break;
+		while (j < e && (p[j] == ' ' || p[j] == '\t' || p[j] == '\r'))
+			j++;
+		if (e - j > 2 && p[j] == '-' && p[j + 1] == '-' &&
+		    content_field(p, n, e + 1)) {
+			for (k = j + 2; k < e && (unsigned char)p[k] > ' '; k++)
+				;
+			/* "--b--" names b, as its close delimiter */
+			if (k - j > 4 && p[k - 1] == '-' && p[k - 2] == '-')
+				k -= 2;
+			if (k > j + 2 && k - (j + 2) < bsize) {
+				memcpy(b, p + j + 2, k - (j + 2));
+				b[k - (j + 2)] = '\0';
+				return 1;
+			}
+		}
+		i = e + 1;
+	}
+	return 0;
 }
 
 static int entity(struct walk *, const char *, size_t, size_t, const char *,
@@ -422,11 +236,11 @@ static int entity(struct walk *, const char *, size_t, size_t, const char *,
  * limits. */
 static int
 leaf(struct walk *w, const char *path, size_t depth, const struct hdr *h,
-    const char *type, const struct buf *fname, enum decode_cte cte,
-    const char *body, size_t blen, unsigned fl)
+    const char *type, const struct buf *fname, const struct buf *alts,
+    enum decode_cte cte, const char *body, size_t blen, unsigned fl)
 {
 	struct mime_part mp;
-	size_t room, cap;
+	size_t room, cap, a = 0, na = 0;
 	unsigned df = 0;
 	int r;
 
@@ -440,9 +254,14 @@ leaf(struct walk *w, const char *path, size_t depth, const struct hdr *h,
 	if (df & (DECODE_JUNK | DECODE_NOPAD))
 		fl |= MIME_BADB64;
 	if (df & DECODE_BADQP)
-		fl |= MIME_BADQP;
+		fl |= MIME_BADQP | (strncmp(type, "text/", 5) != 0 ? MIME_BADQPBIN : 0);
 	if (cte == DECODE_UNKNOWN)
 		fl |= MIME_BADCTE;
+	if (!w->lax) {
+		char b[80];
+		if (hidden_boundary(body, blen, b, sizeof b))
+			fl |= MIME_HIDDEN;
+	}
 	w->st->bytes += w->dec.len;
 	w->st->leaves++;
 	w->st->flags |= fl;
@@ -457,9 +276,44 @@ leaf(struct walk *w, const char *path, size_t depth, const struct hdr *h,
 	mp.len = w->dec.len;
 	mp.rawlen = blen;
 	mp.flags = fl;
-	if ((r = w->fn(w->arg, &mp)) != 0) {
-		w->stop = 1;
-		return r < 0 ? -1 : 0;
+	/* once under each name a reader might give it, so that every
+	 * check sees every name; a few at most */
+	for (;;) {
+		if ((r = w->fn(w->arg, &mp)) != 0) {
+			w->stop = 1;
+			return r < 0 ? -1 : 0;
+		}
+		if (a >= alts->len || ++na > MIME_NAME_READINGS)
+			break;
+		mp.filename = alts->p + a;
+		a += strlen(alts->p + a) + 1;
+	}
+	/* an attachment whose encoding readers decode two ways ('=' inside
+	 * base64, lower-case hex in quoted-printable): the other bytes too */
+	if (w->all && (strncmp(type, "text/", 5) != 0 || fname->len) &&
+	    ((cte == DECODE_BASE64 && decode_base64_midpad(body, blen)) ||
+	    (cte == DECODE_QP && decode_qp_lower(body, blen)))) {
+		struct buf alt = BUF_INIT;
+		unsigned af = 0;
+		if ((cte == DECODE_BASE64 ? decode_base64_quads(body, blen, &alt, cap,
+		    &af) : decode_qp_upper(body, blen, &alt, cap, &af)) == -1) {
+			buf_free(&alt);
+			return -1;
+		}
+		r = 0;
+		if (alt.len != w->dec.len || (alt.len && memcmp(alt.p, w->dec.p,
+		    alt.len) != 0)) {
+			mp.filename = fname->p ? fname->p : "";
+			mp.data = alt.p ? alt.p : "";
+			mp.len = alt.len;
+			mp.flags = fl | MIME_READING;
+			r = w->fn(w->arg, &mp);
+		}
+		buf_free(&alt);
+		if (r != 0) {
+			w->stop = 1;
+			return r < 0 ? -1 : 0;
+		}
 	}
 	if (fl & MIME_TOTAL)
 		w->stop = 1;
@@ -478,7 +332,7 @@ multipart(struct walk *w, const char *p, size_t n, size_t depth,
 	while (i < n && !w->stop) {
 		const char *nl = memchr(p + i, '\n', n - i);
 		size_t e = nl ? (size_t)(nl - p) : n, next = nl ? e + 1 : n;
-		int d = delim(p + i, e - i, b, bl);
+		int d = delim(p + i, e - i, b, bl, w->lax);
 		if (d) {
 			if (in) {
 				/* the line end before a delimiter is part of
@@ -493,8 +347,14 @@ multipart(struct walk *w, const char *p, size_t n, size_t depth,
 				    0, digest) == -1)
 					return -1;
 			}
-			if (d == 2) {
+			/* the lenient reading goes on after a close
+			 * delimiter: what follows is a part to some readers */
+			if (d == 2 && !w->lax) {
+				char hb[80];
 				closed = 1;
+				/* an epilogue that holds parts of its own */
+				if (hidden_boundary(p + next, n - next, hb, sizeof hb))
+					*fl |= MIME_HIDDEN;
 				break;
 			}
 			in = 1;
@@ -508,7 +368,16 @@ multipart(struct walk *w, const char *p, size_t n, size_t depth,
 		*fl |= MIME_NOSTART;
 		return 1;
 	}
-	if (!closed) {
+	if (!closed && w->lax) {
+		join_path(path, sizeof path, prefix, ++k);
+		size_t end = n;
+		if (end > start && p[end - 1] == '\n')
+			end--;
+		if (end > start && p[end - 1] == '\r')
+			end--;
+		if (start < n)
+			return entity(w, p + start, end - start, depth, path, 0, digest);
+	} else if (!closed) {
 		*fl |= MIME_NOEND;
 		w->st->flags |= MIME_NOEND;
 		join_path(path, sizeof path, prefix, ++k);
@@ -529,35 +398,38 @@ multipart(struct walk *w, const char *p, size_t n, size_t depth,
 	return 0;
 }
 
-/* Do two names a client could choose from save as the same file?  The
- * part after the last '/' or '\\', case ignored ("patch" and "PATCH";
- * "./Mail_files/image001.png" and "image001.png" are the same file
- * to every client, "a.pdf" and "a.exe" are not). */
+/* A reader that merges the parameters of every Content-Type and
+ * Content-Disposition field (RFC 2231 sections spread over two fields):
+ * the readings of both names in all of them, joined, into all. */
 static int
-same_base(const char *a, size_t na, const char *b, size_t nb)
+all_fields(const struct hdr *h, struct buf *tmp, struct buf *all)
 {
-	size_t i;
+	static const char *fields[] = { "Content-Type", "Content-Disposition" };
+	struct buf j = BUF_INIT;
+	size_t f;
+	long i, k;
+	int rc = -1;
 
-	for (i = na; i > 0; i--)
-		if (a[i - 1] == '/' || a[i - 1] == '\\')
-			break;
-	a += i;
-	na -= i;
-	for (i = nb; i > 0; i--)
-		if (b[i - 1] == '/' || b[i - 1] == '\\')
-			break;
-	b += i;
-	nb -= i;
-	if (na != nb)
-		return 0;
-	/* byte by byte: a name may hold a NUL (RFC 2231 %00) */
-	for (i = 0; i < na; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
-		if (x != y && !(x >= 'A' && x <= 'Z' && x + 32 == y) &&
-		    !(y >= 'A' && y <= 'Z' && y + 32 == x))
-			return 0;
-	}
-	return 1;
+	if (buf_adds(&j, "x") == -1)
+		goto out;
+	for (f = 0; f < 2; f++)
+		for (k = 0, i = hdr_find(h, fields[f], 0); i >= 0 && k < 8;
+		    k++, i = hdr_find(h, fields[f], (size_t)i + 1)) {
+			if (hdr_value(h, (size_t)i, tmp) == -1)
+				goto out;
+			/* the parameters only: a disposition's "inline" must
+			 * not read as part of the value before it */
+			const char *sc = tmp->len ? memchr(tmp->p, ';', tmp->len) : NULL;
+			if (sc && buf_add(&j, sc, tmp->len - (size_t)(sc - tmp->p)) == -1)
+				goto out;
+		}
+	if (mime_param_readings(j.p, j.len, "filename", all) == -1 ||
+	    mime_param_readings(j.p, j.len, "name", all) == -1)
+		goto out;
+	rc = 0;
+out:
+	buf_free(&j);
+	return rc;
 }
 
 /* The file name of a part into fname: Content-Disposition's filename
@@ -567,29 +439,51 @@ same_base(const char *a, size_t na, const char *b, size_t nb)
  * Content-Type value or NULL; tmp is scratch.  0 or -1. */
 static int
 filename(const struct hdr *h, const struct buf *ct, struct buf *tmp,
-    struct buf *fname, unsigned *fl)
+    struct buf *fname, struct buf *alts, int all_names, unsigned *fl)
 {
-	struct buf nm = BUF_INIT;
+	struct buf nm = BUF_INIT, all = BUF_INIT;
 	long icd = hdr_find(h, "Content-Disposition", 0);
+	size_t i;
 	int got = 0, g2 = 0, rc = -1;
 
 	if (hdr_count(h, "Content-Disposition") > 1)
 		*fl |= MIME_AMBIG_PARAM;
 	if (icd >= 0 && (hdr_value(h, (size_t)icd, tmp) == -1 ||
-	    (got = mime_param(tmp->p, tmp->len, "filename", fname, fl)) == -1))
-		return -1;
-	if (ct && (g2 = mime_param(ct->p, ct->len, "name", &nm, fl)) == -1)
+	    (got = mime_param(tmp->p, tmp->len, "filename", fname, fl)) == -1 ||
+	    (all_names && mime_param_readings(tmp->p, tmp->len, "filename",
+	    &all) == -1)))
 		goto out;
-	if (g2 == 1 && got == 1 && !same_base(nm.p, nm.len, fname->p, fname->len))
+	if (ct && ((g2 = mime_param(ct->p, ct->len, "name", &nm, fl)) == -1 ||
+	    (all_names && mime_param_readings(ct->p, ct->len, "name", &all) == -1)))
+		goto out;
+	if (all_names && hdr_count(h, "Content-Disposition") +
+	    hdr_count(h, "Content-Type") > 1 && all_fields(h, tmp, &all) == -1)
+		goto out;
+	if (g2 == 1 && got == 1 && !mime_same_base(nm.p, nm.len, fname->p, fname->len))
 		*fl |= MIME_AMBIG_NAME;
 	if (g2 == 1 && got != 1) {
 		buf_reset(fname);
 		if (buf_add(fname, nm.p, nm.len) == -1)
 			goto out;
 	}
+	/* the names other readings give: handed out too, and ambiguous */
+	buf_reset(alts);
+	for (i = 0; i < all.len; i += strlen(all.p + i) + 1) {
+		size_t k = strlen(all.p + i);
+		if (mime_same_base(all.p + i, k, fname->p ? fname->p : "", fname->len) ||
+		    mime_in_list(alts, all.p + i, k))
+			continue;
+		if (buf_add(alts, all.p + i, k) == -1 || buf_addc(alts, 0) == -1)
+			goto out;
+		/* what a policy judges by is the extension: "Invoice (2).pdf"
+		 * read without its comment is still a PDF */
+		if (!mime_same_ext(all.p + i, k, fname->p ? fname->p : "", fname->len))
+			*fl |= MIME_AMBIG_NAME;
+	}
 	rc = 0;
 out:
 	buf_free(&nm);
+	buf_free(&all);
 	return rc;
 }
 
@@ -601,7 +495,7 @@ entity(struct walk *w, const char *p, size_t n, size_t depth,
 {
 	struct hdr h;
 	struct hdr_limits hl = { HDR_MAX_FIELDS, HDR_MAX_BYTES };
-	struct buf v = BUF_INIT, fname = BUF_INIT, pb = BUF_INIT;
+	struct buf v = BUF_INIT, fname = BUF_INIT, pb = BUF_INIT, alts = BUF_INIT;
 	char type[128], leafpath[MIME_PATH_MAX];
 	size_t hlen, body, nct, ncte;
 	unsigned fl = 0;
@@ -631,6 +525,27 @@ entity(struct walk *w, const char *p, size_t n, size_t depth,
 	fl = w->pending;
 	w->pending = 0;
 	head_end(p, n, &hlen, &body);
+	if (hlen == 0 && !ismsg) {
+		/* lenient readers skip a few short junk lines (an empty one,
+		 * ":", a CR, a vertical tab) before a part's fields; the
+		 * strict reading only says so */
+		size_t off = 0, k;
+		for (k = 0; k < 3 && off < n; k++) {
+			const char *nl = memchr(p + off, '\n', n - off);
+			if (!nl || (size_t)(nl - (p + off)) > 8)
+				break;
+			off = (size_t)(nl - p) + 1;
+			if (content_field(p, n, off) && !w->lax) {
+				fl |= MIME_HIDDEN;
+				break;
+			} else if (content_field(p, n, off)) {
+				p += off;
+				n -= off;
+				head_end(p, n, &hlen, &body);
+				break;
+			}
+		}
+	}
 	if (hlen == 0 && !ismsg)
 		fl |= MIME_NOHDR;
 	if (hdr_parse(&h, p, 0, hlen, &hl) == -1)
@@ -708,14 +623,35 @@ entity(struct walk *w, const char *p, size_t n, size_t depth,
 		    1, 0);
 		goto out;
 	}
-	if (filename(&h, ict >= 0 ? &v : NULL, &pb, &fname, &fl) == -1)
+	if (w->lax) {
+		/* the lenient reading: a part hidden in what the strict one
+		 * takes as a leaf (a type or boundary it could not read, a
+		 * header cut by a CR) is read as a multipart */
+		char hb[200];
+		if (hidden_boundary(p + body, n - body, hb, sizeof hb)) {
+			struct bnd me = { hb, strlen(hb), w->bnd };
+			w->bnd = &me;
+			r = multipart(w, p + body, n - body, depth + 1, path, hb,
+			    me.len, 0, &fl);
+			w->bnd = me.up;
+			w->st->flags |= fl;
+			if (r != 1) {
+				rc = r;
+				goto out;
+			}
+		}
+	}
+	if (filename(&h, ict >= 0 ? &v : NULL, &pb, &fname, &alts, w->all,
+	    &fl) == -1)
 		goto out;
 	if (ismsg)
 		join_path(leafpath, sizeof leafpath, path, 1);
 	else
 		snprintf(leafpath, sizeof leafpath, "%s", path);
-	rc = leaf(w, leafpath, depth, &h, type, &fname, cte, p + body, n - body, fl);
+	rc = leaf(w, leafpath, depth, &h, type, &fname, &alts, cte, p + body,
+	    n - body, fl);
 out:
+	buf_free(&alts);
 	hdr_free(&h);
 	buf_free(&v);
 	buf_free(&pb);
@@ -732,6 +668,21 @@ mime_walk(const char *msg, size_t len, const struct mime_limits *lim,
     size_t depth0, const char *path0, mime_leaf_fn fn, void *arg,
     struct mime_stats *st)
 {
+	return mime_walk_reading(msg, len, lim, depth0, path0, fn, arg, st, 0);
+}
+
+/* mime_walk under one reading: 0 the strict one (what the common clients
+ * do), MIME_READ_LENIENT the lenient one (delimiters after white space or
+ * a CR or with junk after them, parts after the close delimiter, parts
+ * hidden in a leaf's body, junk lines before a part's fields); with
+ * MIME_READ_ALL each leaf is handed out under every name a reader might
+ * give it and once more where its encoding is read two ways.  The caller
+ * turns lone CRs into line ends first if it wants that reading too. */
+int
+mime_walk_reading(const char *msg, size_t len, const struct mime_limits *lim,
+    size_t depth0, const char *path0, mime_leaf_fn fn, void *arg,
+    struct mime_stats *st, int reading)
+{
 	struct walk w;
 	struct mime_limits def;
 	int rc;
@@ -746,6 +697,8 @@ mime_walk(const char *msg, size_t len, const struct mime_limits *lim,
 	w.arg = arg;
 	w.st = st;
 	w.deadline = lim->seconds ? time(NULL) + (time_t)lim->seconds : 0;
+	w.lax = (reading & MIME_READ_LENIENT) != 0;
+	w.all = (reading & MIME_READ_ALL) != 0;
 	memset(st, 0, sizeof *st);
 	/* an mbox "From " line before the header, as procmail hands it */
 	if (len >= 5 && memcmp(msg, "From ", 5) == 0) {

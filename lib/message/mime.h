@@ -9,8 +9,11 @@
  * Where clients could read a message two ways (two Content-Type fields, a
  * parameter given twice, a missing final boundary) the walker does what
  * the common clients do and sets a flag, so that policy can hold what a
- * scanner and a reader might see differently.  Library code: never
- * prints, never exits. */
+ * scanner and a reader might see differently; mime_walk_reading takes
+ * the lenient reading too, and a leaf is handed out once under each name
+ * a reader might give it (mime_param_readings) and once more where its
+ * encoding is decoded two ways.  Library code: never prints, never
+ * exits. */
 #ifndef PORTCULLIS_MIME_H
 #define PORTCULLIS_MIME_H
 #include <stddef.h>
@@ -42,6 +45,11 @@
 #define MIME_CORRUPT      0x200000 /* a container libarchive could not read */
 #define MIME_BADNAME      0x400000 /* ../, absolute, control or bidi in a name */
 #define MIME_TIME         0x800000 /* the time limit for the message ran out */
+/* Anomalies found by comparing readings (mime-explode(8)). */
+#define MIME_HIDDEN       0x1000000 /* a delimiter and MIME fields in a leaf's body */
+#define MIME_READING      0x2000000 /* an item only another reading finds */
+#define MIME_LONECR       0x4000000 /* a CR that is no line end, in the structure */
+#define MIME_BADQPBIN     0x8000000 /* malformed quoted-printable, not text */
 
 #define MIME_AMBIGUOUS (MIME_AMBIG_CT | MIME_AMBIG_CTE | MIME_AMBIG_PARAM | \
 	MIME_AMBIG_NAME | MIME_NOSTART | MIME_ENCMSG)
@@ -99,8 +107,18 @@ int  mime_limits_ctl(struct mime_limits *);
 int  mime_walk(const char *msg, size_t len, const struct mime_limits *,
 	size_t depth0, const char *path0, mime_leaf_fn, void *arg,
 	struct mime_stats *);
+#define MIME_READ_LENIENT 0x1  /* mime_walk_reading: the lenient reading */
+#define MIME_READ_ALL     0x2  /* every name, every decoding of a leaf */
+int  mime_walk_reading(const char *msg, size_t len, const struct mime_limits *,
+	size_t depth0, const char *path0, mime_leaf_fn, void *arg,
+	struct mime_stats *, int reading);
 int  mime_param(const char *value, size_t n, const char *name,
 	struct buf *out, unsigned *flags);
+int  mime_param_readings(const char *value, size_t n, const char *name,
+	struct buf *list);
+int  mime_same_base(const char *, size_t, const char *, size_t);
+int  mime_same_ext(const char *, size_t, const char *, size_t);
+int  mime_in_list(const struct buf *, const char *, size_t);
 int  mime_type(const char *value, size_t n, char *out, size_t outsize);
 const char *mime_flag_names(unsigned flags, char *out, size_t n);
 

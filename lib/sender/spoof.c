@@ -312,10 +312,16 @@ check_field(struct judge *j, const struct hdr *h, size_t i, const char *what,
 	}
 	if (l.flags & AMBIGUOUS_FLAGS)
 		amb = 1;
+	if (hdr_decode_2047(v.p, v.len, &dec) == -1)
+		goto out;
+	/* a NUL, CR or LF out of an encoded word (Mailsploit): readers cut
+	 * the name there, or start a new line, and show what they like */
+	if (dec.len && (memchr(dec.p, '\0', dec.len) || memchr(dec.p, '\r',
+	    dec.len) || memchr(dec.p, '\n', dec.len)))
+		amb = 1;
 	if (j->dir == POLICY_IN) {
 		snprintf(label, sizeof label, "%s display text", what);
 		if (scan_claims(j, label, v.p, v.len) == -1 ||
-		    hdr_decode_2047(v.p, v.len, &dec) == -1 ||
 		    scan_claims(j, label, dec.p ? dec.p : "", dec.len) == -1)
 			goto out;
 	}
@@ -382,6 +388,11 @@ lookalike(const struct hdr *h, size_t i)
 		if ((c = memchr(p, ':', first)) != NULL &&
 		    name_like(p, (size_t)(c - p)))
 			return 1;
+		/* a name folded before its colon ("From\r\n : a@b", espoofer
+		 * A13): readers that unfold first see a From field */
+		if (c == NULL && (c = memchr(p, ':', f->len)) != NULL &&
+		    (size_t)(c - p) < 64 && name_like(p, (size_t)(c - p)))
+			return 1;
 	}
 	for (k = 1; k < f->len; k++) {
 		if (!(p[k - 1] == '\n' || (p[k - 1] == '\r' && p[k] != '\n')))
@@ -446,6 +457,25 @@ out:
 	return rc;
 }
 
+/* Fields RFC 5322 3.6 allows once, besides From and Sender (judged on
+ * their own) and Reply-To (a quarantine): a second one is shown by some
+ * readers and not by others. */
+static const char *singletons[] = {
+	"To", "Cc", "Subject", "Date", "Message-ID", "In-Reply-To",
+};
+
+/* The index in singletons of the first field given twice, or its size. */
+static size_t
+dup_singleton(const struct hdr *h)
+{
+	size_t k;
+
+	for (k = 0; k < sizeof singletons / sizeof singletons[0]; k++)
+		if (hdr_count(h, singletons[k]) > 1)
+			break;
+	return k;
+}
+
 /* Judge one message into r.  0, or -1 when memory runs out or the bypass
  * keys cannot be read (r then says tempfail where it can). */
 int
@@ -482,8 +512,24 @@ spoof_judge(const struct spoof *sp, const struct hdr *h,
 		verdict_raise(r, VERDICT_QUARANTINE, "5.7.1", "%zu %s fields",
 		    nfrom > 1 ? nfrom : nsender, nfrom > 1 ? "From" : "Sender");
 	}
-	if (nfrom == 0)
+	if (nfrom == 0) {
+		/* without a From, readers show Resent-From (espoofer A13): it
+		 * is judged as the From would be */
+		for (i = 0; i < h->n; i++)
+			if (hdr_name_is(h, i, "Resent-From") &&
+			    check_field(&j, h, i, "Resent-From", 0) == -1)
+				goto out;
 		verdict_raise(r, VERDICT_FLAG, "2.0.0", "no From field");
+	}
+	if (hdr_count(h, "Reply-To") > 1) {
+		sr->alert = 1;
+		verdict_raise(r, VERDICT_QUARANTINE, "5.7.1", "%zu Reply-To fields: "
+		    "readers may answer different addresses",
+		    hdr_count(h, "Reply-To"));
+	}
+	if ((i = dup_singleton(h)) < sizeof singletons / sizeof singletons[0])
+		verdict_raise(r, VERDICT_FLAG, "2.0.0", "%s field given twice "
+		    "(RFC 5322 3.6)", singletons[i]);
 	else if (j.nfromaddr > 1 && nsender == 0)
 		verdict_raise(r, VERDICT_FLAG, "2.0.0", "several From addresses "
 		    "and no Sender field (RFC 5322 3.6.2)");

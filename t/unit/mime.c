@@ -92,7 +92,26 @@ static const struct {
 	  "1|text/plain|foo.exe|7bit|z\n", 0, 0 },
 	{ "filename and name differ", "Content-Type: text/plain; name=a.txt\n"
 	  "Content-Disposition: attachment; filename=b.exe\n\nz",
-	  "1|text/plain|b.exe|7bit|z\n", MIME_AMBIG_NAME, 0 },
+	  "1|text/plain|b.exe|7bit|z\n1|text/plain|a.txt|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
+	{ "a comment in a name: the leaf under both readings",
+	  "Content-Type: text/plain\n"
+	  "Content-Disposition: attachment; filename=file.zip(.gif)\n\nz",
+	  "1|text/plain|file.zip(.gif)|7bit|z\n1|text/plain|file.zip|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
+	{ "RFC 2231 sections with a gap", "Content-Type: text/plain; "
+	  "name*1=file.; name*2=zip\n\nz",
+	  "1|text/plain||7bit|z\n1|text/plain|file.zip|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
+	{ "a quoted string and text after it", "Content-Type: text/plain; "
+	  "name=\"file\".zip\n\nz",
+	  "1|text/plain|file|7bit|z\n1|text/plain|file.zip|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
+	{ "UTF-16 without a BOM is big-endian", "Content-Type: text/plain; "
+	  "name*=utf-16''%00a%00.%00z\n\nz",
+	  "1|text/plain|a.z|7bit|z\n"
+	  "1|text/plain|\xe6\x84\x80\xe2\xb8\x80\xe7\xa8\x80|7bit|z\n",
+	  MIME_AMBIG_NAME, 0 },
 	{ "filename and name differ in case and folder only",
 	  "Content-Type: image/png; name=\"./Mail_files/IMAGE001.png\"\n"
 	  "Content-Disposition: inline; filename=image001.png\n\nz",
@@ -152,8 +171,8 @@ main(void)
 	mime_limits_default(&lim);
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct got g = { BUF_INIT };
-		int rc = mime_walk(rows[i].in, strlen(rows[i].in), &lim, 0, NULL,
-		    collect, &g, &st);
+		int rc = mime_walk_reading(rows[i].in, strlen(rows[i].in), &lim, 0,
+		    NULL, collect, &g, &st, MIME_READ_ALL);
 		snprintf(name, sizeof name, "%s: walks", rows[i].name);
 		tap_ok(rc == 0, name);
 		snprintf(name, sizeof name, "%s: leaves", rows[i].name);
@@ -228,6 +247,36 @@ main(void)
 		buf_reset(&o);
 		decode_pct("%41%4g%", 7, &o);
 		tap_is(o.p, "A%4g%", "pct: bad escapes kept");
+		buf_reset(&o);
+		f = 0;
+		decode_base64_quads("U=A=\nSwM=", 9, &o, 100, &f);
+		tap_is(o.p, "PK\3", "base64 by quads: '=' inside a group dropped");
+		tap_ok(decode_base64_midpad("U=A=", 4) &&
+		    !decode_base64_midpad("QUJD\nRA==\n", 10),
+		    "base64: padding inside the data told from padding at its end");
+		buf_reset(&o);
+		decode_base64("U=A=\nSwM=", 9, &o, 100, &f);
+		tap_ok(o.len != 3 || memcmp(o.p, "PK\3", 3) != 0,
+		    "base64 as usual reads it otherwise");
+		buf_reset(&o);
+		f = 0;
+		decode_qp_upper("=0a=50=\n=0a=4B", 15, &o, 100, &f);
+		tap_is(o.p, "PK", "qp upper-case only: lower-case escapes dropped");
+		tap_ok(decode_qp_lower("=0a", 3) && !decode_qp_lower("=0A=3D", 6),
+		    "qp: lower-case escapes told");
+		buf_reset(&o);
+		f = 0;
+		{
+			char nm[32];
+			/* "hi" plus 42 is 0x92 0x93; 0x3d ('=' - 42 = 19) escaped */
+			const char *y = "x\n=ybegin line=128 size=3 name=a b.exe\r\n"
+			    "\222\223=}\n=yend size=3\n";
+			tap_ok(decode_yenc(y, strlen(y), nm, sizeof nm, &o, 100, &f) == 1 &&
+			    o.len == 3 && memcmp(o.p, "hi\023", 3) == 0, "yenc: bytes");
+			tap_is(nm, "a b.exe", "yenc: its name, spaces and all");
+			tap_ok(decode_yenc("no =ybegin here", 15, nm, sizeof nm, &o, 100,
+			    &f) == 0, "yenc: only at a line start");
+		}
 		tap_ok(decode_cte_parse(" Base64 ", 8) == DECODE_BASE64, "cte: case and space");
 		{
 			/* "hello" uuencoded, a second block without "end" */
