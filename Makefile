@@ -55,6 +55,7 @@ PKGS_filetype-check = libmagic libcrypto libseccomp
 PKGS_relay-out    = openssl libunbound
 PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
 PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
+PKGS_virus-scan   = libseccomp
 PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp

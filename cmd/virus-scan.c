@@ -1,0 +1,271 @@
+/* virus-scan: ask every configured anti-virus engine about a message
+ * (virus-scan(8)): clamd over INSTREAM and ICAP engines, each sent the raw
+ * message and, in one archive, the leaves our own decomposition found
+ * where an engine's parser might not (members of containers, uuencoded
+ * and embedded objects, parts of ambiguous MIME).  Every engine must
+ * answer clean for a pass; one that could not scan (down, too slow, an
+ * answer we cannot read, a message over its stream limit) is never a
+ * pass but control/unscannedpolicy.  Input is a stranger's message; the
+ * engines' answers are parsed as a stranger's bytes too.  Runs under the
+ * caller's uid, never as root by choice. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "avscan.h"
+#include "checker.h"
+#include "ctl.h"
+#include "explode.h"
+#include "log.h"
+
+struct state {
+	struct avscan_conf av;
+	struct mime_limits lim;
+	enum verdict       onvirus;      /* control/viruspolicy */
+	enum verdict       onunscanned;  /* control/unscannedpolicy */
+	int                warned;       /* "no scanner" said once */
+};
+
+static struct state st;
+
+/* One word of a policy file among the verdicts allowed. */
+static int
+policy(const char *name, enum verdict def, const enum verdict *allowed,
+    enum verdict *out, char *err, size_t n)
+{
+	char w[32];
+	enum verdict v;
+	size_t i;
+
+	if (ctl_string(name, verdict_name(def), w, sizeof w) == -1) {
+		snprintf(err, n, "unable to read %s/%s: %s", ctl_dir(), name,
+		    strerror(errno));
+		return -1;
+	}
+	if (verdict_parse(w, &v) == 0)
+		for (i = 0; allowed[i] != VERDICT_PASS; i++)
+			if (allowed[i] == v) {
+				*out = v;
+				return 0;
+			}
+	snprintf(err, n, "%s/%s: %.31s is not one of the verdicts it takes",
+	    ctl_dir(), name, w);
+	return -1;
+}
+
+static int
+load(void)
+{
+	static const enum verdict onvirus[] = { VERDICT_REJECT,
+		VERDICT_QUARANTINE, VERDICT_PASS };
+	static const enum verdict onunscanned[] = { VERDICT_TEMPFAIL,
+		VERDICT_QUARANTINE, VERDICT_FLAG, VERDICT_PASS };
+	char err[600];
+	int r;
+
+	if ((r = avscan_load(&st.av, err, sizeof err)) != 0) {
+		log_fatal(r == -1 ? errno : 0, "%s", err);
+		return -1;
+	}
+	if (mime_limits_ctl(&st.lim) == -1) {
+		log_fatal(errno, "unable to read the mime limits in %s", ctl_dir());
+		return -1;
+	}
+	if (policy("viruspolicy", VERDICT_REJECT, onvirus, &st.onvirus, err,
+	    sizeof err) == -1 || policy("unscannedpolicy", VERDICT_TEMPFAIL,
+	    onunscanned, &st.onunscanned, err, sizeof err) == -1) {
+		log_fatal(0, "%s", err);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+init(struct checker_ctx *ctx)
+{
+	ctx->tool = &st;
+	return load();
+}
+
+/* What one message's walk gathers: the leaves as an archive. */
+struct leaves {
+	struct buf tar;
+	size_t     n, bytes, skipped;
+	size_t     cap;
+};
+
+/* A leaf an engine reading the raw message may not reach: anything
+ * below a container or out of an embedded encoding (a '/' in its
+ * path), and parts whose MIME a parser could read another way. */
+static int
+on_item(void *arg, const struct explode_item *it)
+{
+	struct leaves *l = arg;
+	const unsigned odd = MIME_AMBIGUOUS | MIME_NOEND | MIME_NOBOUNDARY |
+	    MIME_BADCTE | MIME_BADB64 | MIME_BADQP | MIME_NOHDR;
+
+	if (it->data == NULL || it->len == 0 ||
+	    (strchr(it->path, '/') == NULL && !(it->flags & odd)))
+		return 0;
+	if (l->bytes + it->len + 512 > l->cap) {
+		l->skipped++;
+		return 0;
+	}
+	if (avscan_tar_add(&l->tar, l->n++, it->data, it->len) == -1)
+		return -1;
+	l->bytes += it->len + 512;
+	return 0;
+}
+
+/* The X-Virus-* headers, in the form clamassassin's procmail recipes
+ * read: X-Virus-Status Yes or No (here also Unscanned), the name in
+ * X-Virus-Report. */
+static void
+headers(struct buf *h, const char *me, const char *status, const char *report,
+    const char *scanned)
+{
+	buf_printf(h, "X-Virus-Status: %s\n", status);
+	if (report)
+		buf_printf(h, "X-Virus-Report: %s\n", report);
+	buf_printf(h, "X-Virus-Scanned: %s on %s\n", scanned, me);
+}
+
+static int
+judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
+    const struct envelope *e, struct verdict_result *r, struct buf *hdrs)
+{
+	struct state *s = ctx->tool;
+	struct leaves l;
+	struct explode_stats xs;
+	struct avscan_result ar;
+	char found[AVSCAN_NAME_MAX + 80] = "", miss[VERDICT_TEXT_MAX] = "";
+	char names[200] = "";
+	const char *raw = m->raw.p ? m->raw.p : "";
+	size_t i;
+	int part;
+
+	if (s->av.n == 0) {
+		if (!s->warned++)
+			log_warn(0, "no virus scanner configured (%s/clamd, "
+			    "%s/icap) and none at %s: mail passes unscanned",
+			    ctl_dir(), ctl_dir(), AVSCAN_CLAMD_DEFAULT);
+		verdict_raise(r, VERDICT_FLAG, "2.0.0",
+		    "unscanned: no virus scanner configured");
+		if (ctx->annotate)
+			headers(hdrs, ctx->me, "Unscanned", NULL,
+			    "not scanned, no scanner configured, by virus-scan");
+		return 0;
+	}
+	memset(&l, 0, sizeof l);
+	l.cap = s->av.leafbytes;
+	if (explode_message(raw, m->raw.len, &s->lim, on_item, &l, &xs) == -1) {
+		buf_free(&l.tar);
+		verdict_set(r, VERDICT_TEMPFAIL, "4.3.0", "unable to take the "
+		    "message apart: %s", strerror(errno));
+		return 0;
+	}
+	if (l.n && avscan_tar_end(&l.tar) == -1) {
+		buf_free(&l.tar);
+		return -1;
+	}
+	if (l.skipped)
+		log_warn(0, "%zu leaves past virusleafbytes (%zu) go to the engines "
+		    "only inside the raw message", l.skipped, s->av.leafbytes);
+	for (i = 0; i < s->av.n && found[0] == '\0'; i++) {
+		const struct avscan_engine *en = &s->av.e[i];
+		for (part = 0; part < (l.n ? 2 : 1); part++) {
+			if (avscan_scan(en, part ? l.tar.p : raw, part ? l.tar.len :
+			    m->raw.len, s->av.timeout_ms, &ar) == -1)
+				break;
+			if (ar.st == AVSCAN_FOUND) {
+				snprintf(found, sizeof found, "%s: %s", en->label, ar.name);
+				break;
+			}
+			if (ar.st == AVSCAN_UNSCANNED) {
+				if (miss[0] == '\0')
+					snprintf(miss, sizeof miss, "%s (%.150s) %s%s", en->label,
+					    en->where, part ? "on the leaves: " : "", ar.why);
+				break;
+			}
+		}
+		if (ar.st == AVSCAN_CLEAN)
+			snprintf(names + strlen(names), sizeof names - strlen(names),
+			    "%s%s", names[0] ? ", " : "", en->label);
+	}
+	buf_free(&l.tar);
+	if (found[0]) {
+		verdict_raise(r, s->onvirus, "5.7.1", "%s", found);
+		if (ctx->annotate)
+			headers(hdrs, ctx->me, "Yes", found, "virus-scan");
+	} else if (miss[0]) {
+		verdict_raise(r, s->onunscanned, s->onunscanned == VERDICT_TEMPFAIL ?
+		    "4.3.0" : s->onunscanned == VERDICT_FLAG ? "2.0.0" : "5.7.1",
+		    "unscanned: %s", miss);
+		if (ctx->annotate)
+			headers(hdrs, ctx->me, "Unscanned", NULL,
+			    "not scanned, an engine failed, by virus-scan");
+	} else {
+		if (r->v == VERDICT_PASS)
+			verdict_set(r, VERDICT_PASS, "2.0.0", "clean (%s)", names);
+		if (ctx->annotate)
+			headers(hdrs, ctx->me, "No", NULL, names);
+	}
+	return 0;
+}
+
+/* Ours to replace: X-Virus-* that came from outside claim a scan that
+ * nobody we trust made. */
+static int
+own_header(struct checker_ctx *ctx, const struct hdr *h, size_t i)
+{
+	return hdr_name_is(h, i, "X-Virus-Status") ||
+	    hdr_name_is(h, i, "X-Virus-Report") ||
+	    hdr_name_is(h, i, "X-Virus-Scanned");
+}
+
+/* --lint [-C dir]: read the control files, list the engines. */
+static int
+lint(int argc, char **argv)
+{
+	int ch;
+	size_t i;
+
+	log_init(argv[0]);
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "C:", (const struct option[]){
+	    { "lint", no_argument, NULL, 'l' }, { NULL, 0, NULL, 0 } }, NULL)) != -1) {
+		if (ch == 'C')
+			ctl_set_dir(optarg);
+		else if (ch != 'l') {
+			fprintf(stderr, "usage: %s --lint [-C dir]\n", log_prog());
+			return EXIT_TEMP;
+		}
+	}
+	if (load() == -1)
+		return EXIT_TEMP;
+	for (i = 0; i < st.av.n; i++)
+		printf("%s: %s %s%s\n", log_prog(), st.av.e[i].label,
+		    st.av.e[i].where, st.av.defaulted && i == 0 ? " (default)" : "");
+	if (st.av.n == 0)
+		printf("%s: no engine: mail is flagged unscanned\n", log_prog());
+	printf("%s: timeout %us, on a virus %s, when unscanned %s\n", log_prog(),
+	    st.av.timeout_ms / 1000, verdict_name(st.onvirus),
+	    verdict_name(st.onunscanned));
+	return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct checker c = {
+		"virus-scan", init, judge, own_header, NULL
+	};
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--lint") == 0)
+			return lint(argc, argv);
+	return checker_main(&c, argc, argv);
+}
