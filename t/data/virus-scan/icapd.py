@@ -2,8 +2,9 @@
 """A small ICAP server (RFC 3507) for t/virus-scan.t: RESPMOD and REQMOD
 with a body in chunks; the body goes to a clamd by INSTREAM and the answer
 comes back as 204 (clean) or 200 with X-Infection-Found (a virus), or 500
-when clamd could not scan.  Also a stalled engine: 'stall' accepts and
-never answers.  Usage: icapd.py PORTFILE CLAMD_SOCKET|stall [tcp|unix:PATH]"""
+when clamd could not scan.  Also broken engines in clamd's place:
+'stall' accepts and never answers, 'garbage' answers what no engine says.
+Usage: icapd.py PORTFILE CLAMD_SOCKET|stall|garbage [tcp|unix:PATH]"""
 import socket, socketserver, struct, sys, threading, time
 
 portfile, clamd = sys.argv[1], sys.argv[2]
@@ -33,6 +34,11 @@ class H(socketserver.StreamRequestHandler):
     def handle(self):
         if clamd == "stall":
             time.sleep(120)
+            return
+        if clamd == "garbage":
+            self.request.recv(65536)
+            self.request.sendall(b"I am not an engine\0")
+            time.sleep(1)
             return
         line = self.rfile.readline()
         hdrs = {}

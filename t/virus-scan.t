@@ -1,0 +1,276 @@
+#!/bin/sh
+# virus-scan: real clamd instances started here with a signature database
+# written here (EICAR by a body signature, ClamAV's harmless test
+# executable by its hash); a second engine, another clamd behind a small
+# ICAP server (t/data/virus-scan/icapd.py); engines down, killed, stalled,
+# answering nonsense, and a message over clamd's StreamMaxLength: never a
+# pass.
+. "$(dirname "$0")/lib.sh"
+
+CLAMD=$(command -v clamd || echo /usr/sbin/clamd)
+TF=/usr/share/clamav-testfiles
+if ! [ -x "$CLAMD" ] || ! [ -f "$TF/clam.exe" ]; then
+	echo "1..0 # SKIP clamd or clamav-testfiles not installed (clamav-daemon, clamav-testfiles)"
+	exit 0
+fi
+PY=/usr/bin/python3
+ICAPD=$data/virus-scan/icapd.py
+pids=
+trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+
+# wait_for FILE: 0 once FILE exists (a socket, a port file), within 30 s
+wait_for() {
+	for _i in $(seq 300); do
+		[ -e "$1" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+EICAR='X5O!P%@AP[4\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*'
+printf '%s' "$EICAR" >"$tmp/eicar.com"
+cp "$TF/clam.exe" "$tmp/clam.exe"
+exe_sig="$(md5sum <"$tmp/clam.exe" | cut -d' ' -f1):$(wc -c <"$tmp/clam.exe" | tr -d ' '):Clamav.Test.File-6"
+eicar_sig="Win.Test.EICAR_NDB-1:0:*:$(printf '%s' "$EICAR" | od -An -tx1 | tr -d ' \n')"
+
+# start_clamd NAME SIGLINES [TCPPORT] [STREAMMAX]: a clamd in the
+# foreground on $tmp/NAME.sock; its pid in $NAME_pid
+start_clamd() {
+	mkdir -p "$tmp/$1.db"
+	printf '%s\n' "$2" | grep ':0:\*:' >"$tmp/$1.db/t.ndb" || :
+	printf '%s\n' "$2" | grep -v ':0:\*:' >"$tmp/$1.db/t.hdb" || :
+	[ -s "$tmp/$1.db/t.ndb" ] || rm -f "$tmp/$1.db/t.ndb"
+	[ -s "$tmp/$1.db/t.hdb" ] || rm -f "$tmp/$1.db/t.hdb"
+	{
+		echo "Foreground yes"
+		echo "DatabaseDirectory $tmp/$1.db"
+		echo "LocalSocket $tmp/$1.sock"
+		echo "LogFile $tmp/$1.log"
+		echo "PidFile $tmp/$1.pid"
+		[ -n "${3:-}" ] && { echo "TCPSocket $3"; echo "TCPAddr 127.0.0.1"; }
+		[ -n "${4:-}" ] && echo "StreamMaxLength $4"
+	} >"$tmp/$1.conf"
+	"$CLAMD" -c "$tmp/$1.conf" >"$tmp/$1.out" 2>&1 &
+	eval "$1_pid=$!"
+	pids="$pids $!"
+	wait_for "$tmp/$1.sock"
+}
+
+# msg NAME FILE [TYPE]: a message with FILE attached in base64
+msg() {
+	{
+		printf 'From: a@example.net\nTo: b@ourco.example\nSubject: %s\n' "$1"
+		printf 'MIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=BB\n\n'
+		printf -- '--BB\nContent-Type: text/plain\n\nsee attached\n--BB\n'
+		printf 'Content-Type: %s; name="%s"\n' "${3:-application/octet-stream}" "$(basename "$2")"
+		printf 'Content-Transfer-Encoding: base64\n\n'
+		base64 <"$2"
+		printf -- '--BB--\n'
+	} >"$tmp/$1.eml"
+}
+
+tport=$(free_port)
+ok 'clamd starts with a database written here' start_clamd a "$eicar_sig
+$exe_sig" "$tport" 1M
+control clamd "$tmp/a.sock"
+
+# --- the verdicts -------------------------------------------------------
+printf 'From: a@example.net\nTo: b@ourco.example\nSubject: hello\n\nhello\n' >"$tmp/clean.eml"
+run virus-scan <"$tmp/clean.eml"
+is_exit 'a clean message passes' 0
+like    'the verdict names the engine' '^virus-scan pass 2\.0\.0 clean \(clamd\)$'
+
+printf 'From: a@example.net\nTo: b@ourco.example\nSubject: eicar\n\n%s\n' "$EICAR" >"$tmp/plain.eml"
+run virus-scan <"$tmp/plain.eml"
+is_exit 'EICAR in the body is rejected' 100
+like    'the verdict names engine and signature' '^virus-scan reject 5\.7\.1 clamd: Win\.Test\.EICAR_NDB-1'
+err_like 'the log line has the verdict' '^virus-scan: qid=- verdict=reject reason=clamd: Win\.Test\.EICAR'
+
+msg b64 "$tmp/clam.exe"
+run virus-scan <"$tmp/b64.eml"
+is_exit 'the test executable in a base64 part is rejected' 100
+like    'by its hash signature' 'clamd: Clamav\.Test\.File-6'
+
+(cd "$tmp" && zip -q eicar.zip eicar.com)
+msg zip "$tmp/eicar.zip" application/zip
+run virus-scan <"$tmp/zip.eml"
+is_exit 'EICAR in a zip is rejected' 100
+
+# ClamAV's test executable in the containers clamav-testfiles ships
+for f in clam.zip clam.7z clam.tar.gz clam.cab clam.exe.bz2 clam.arj clam.exe.rtf; do
+	[ -f "$TF/$f" ] || continue
+	msg tf "$TF/$f"
+	run virus-scan <"$tmp/tf.eml"
+	is_exit "the test executable in $f is rejected" 100
+done
+run virus-scan <"$TF/clam.exe.mbox.uu"
+is_exit 'the test executable uuencoded in a mailbox message is rejected' 100
+
+# nested 20 deep: past clamd's MaxRecursion (17), found in the leaves
+# our own engine took apart
+cp "$tmp/clam.exe" "$tmp/n0"
+for i in $(seq 1 20); do
+	(cd "$tmp" && zip -q -j "n$i.zip" "$([ "$i" = 1 ] && echo n0 || echo "n$((i - 1)).zip")")
+done
+msg deep "$tmp/n20.zip" application/zip
+run virus-scan <"$tmp/deep.eml"
+is_exit 'the test executable 20 zips deep is rejected' 100
+like    'found in the leaves' 'Clamav\.Test\.File-6'
+control virusleafbytes 0
+run virus-scan <"$tmp/deep.eml"
+is_exit 'without the leaves clamd alone misses it' 0
+err_like 'and the log says the leaves were not sent' 'leaves past virusleafbytes'
+rm -f "$PORTCULLIS_CONTROL/virusleafbytes"
+
+# a forwarded message holding the infected one
+{ printf 'From: c@example.net\nSubject: fwd\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=CC\n\n--CC\nContent-Type: message/rfc822\n\n'
+  cat "$tmp/b64.eml"; printf -- '--CC--\n'; } >"$tmp/fwd.eml"
+run virus-scan <"$tmp/fwd.eml"
+is_exit 'a message inside a message is scanned' 100
+
+# --- the checker contract -----------------------------------------------
+{ printf 'X-Virus-Status: No\nX-Virus-Scanned: by a friend\n'; cat "$tmp/b64.eml"; } >"$tmp/forged.eml"
+run virus-scan -a <"$tmp/forged.eml"
+is_exit '-a keeps the verdict in the exit status' 100
+like    '-a writes X-Virus-Status: Yes' '^X-Virus-Status: Yes$'
+like    '-a names the virus in X-Virus-Report' '^X-Virus-Report: clamd: Clamav\.Test\.File-6'
+unlike  'the forged X-Virus-Status is gone' '^X-Virus-Status: No'
+unlike  'the forged X-Virus-Scanned is gone' 'by a friend'
+run virus-scan -a <"$tmp/clean.eml"
+like    'a clean message gets X-Virus-Status: No' '^X-Virus-Status: No$'
+like    'and X-Virus-Scanned names the engine' '^X-Virus-Scanned: clamd on '
+run virus-scan -t <"$tmp/b64.eml"
+is_exit '-t exits 0 on a virus' 0
+run virus-scan "$tmp/clean.eml" "$tmp/b64.eml"
+is_exit 'batch mode: the worst verdict' 100
+like    'one line per file' "^$tmp/b64\\.eml: virus-scan reject "
+echo quarantine >"$PORTCULLIS_CONTROL/viruspolicy"
+run virus-scan <"$tmp/b64.eml"
+is_exit 'viruspolicy quarantine' 99
+echo flag >"$PORTCULLIS_CONTROL/viruspolicy"
+run virus-scan <"$tmp/b64.eml"
+is_exit 'viruspolicy takes only reject or quarantine' 111
+rm -f "$PORTCULLIS_CONTROL/viruspolicy"
+
+# --- could not scan: never a pass ---------------------------------------
+head -c 1500000 /dev/zero | tr '\0' 'a' | fold -w 76 >"$tmp/big.txt"
+{ printf 'From: a@example.net\nSubject: big\n\n'; cat "$tmp/big.txt"; } >"$tmp/big.eml"
+run virus-scan <"$tmp/big.eml"
+is_exit 'over StreamMaxLength: tempfail' 111
+like    'the reason says so' '^virus-scan tempfail 4\.3\.0 unscanned: clamd .*StreamMaxLength'
+echo quarantine >"$PORTCULLIS_CONTROL/unscannedpolicy"
+run virus-scan <"$tmp/big.eml"
+is_exit 'unscannedpolicy quarantine' 99
+echo flag >"$PORTCULLIS_CONTROL/unscannedpolicy"
+run virus-scan -a <"$tmp/big.eml"
+is_exit 'unscannedpolicy flag delivers' 0
+like    'marked unscanned' '^X-Virus-Status: Unscanned$'
+echo pass >"$PORTCULLIS_CONTROL/unscannedpolicy"
+run virus-scan <"$tmp/clean.eml"
+is_exit 'unscannedpolicy never takes pass' 111
+rm -f "$PORTCULLIS_CONTROL/unscannedpolicy"
+
+control clamd "127.0.0.1:$tport"
+run virus-scan <"$tmp/b64.eml"
+is_exit 'clamd over TCP (HOST:PORT) finds it too' 100
+
+control clamd "$tmp/nobody.sock"
+run virus-scan <"$tmp/clean.eml"
+is_exit 'an engine that is not there: tempfail' 111
+like    'unable to connect' 'unscanned: clamd .*unable to connect'
+
+"$PY" "$ICAPD" "$tmp/stall.port" stall "unix:$tmp/stall.sock" 2>/dev/null &
+pids="$pids $!"
+wait_for "$tmp/stall.port"
+control clamd "$tmp/stall.sock"
+control virustimeout 1
+run virus-scan <"$tmp/clean.eml"
+is_exit 'a stalled engine: tempfail' 111
+like    'timed out' 'unscanned: clamd .*timed out'
+rm -f "$PORTCULLIS_CONTROL/virustimeout"
+
+"$PY" "$ICAPD" "$tmp/junk.port" garbage "unix:$tmp/junk.sock" 2>/dev/null &
+pids="$pids $!"
+wait_for "$tmp/junk.port"
+control clamd "$tmp/junk.sock"
+run virus-scan <"$tmp/clean.eml"
+is_exit 'an answer we cannot read: tempfail' 111
+like    'quoted, cleaned' 'answered: I am not an engine'
+
+control clamd '# comment' 'not an engine'
+run virus-scan <"$tmp/clean.eml"
+is_exit 'a bad control/clamd line: 111' 111
+err_like 'the line is named' 'clamd line 2'
+
+# killed while it runs: first clean, then a stale socket
+ok 'a second clamd starts' start_clamd k "$exe_sig"
+control clamd "$tmp/k.sock"
+run virus-scan <"$tmp/clean.eml"
+is_exit 'before the kill: pass' 0
+kill -9 "$k_pid"
+wait "$k_pid" 2>/dev/null
+run virus-scan <"$tmp/b64.eml"
+is_exit 'clamd killed: tempfail, not a pass' 111
+
+# --- a second engine behind ICAP --------------------------------------
+ok 'a clamd for the ICAP engine starts' start_clamd b "$exe_sig"
+"$PY" "$ICAPD" "$tmp/icap.port" "$tmp/b.sock" 2>"$tmp/icapd.err" &
+pids="$pids $!"
+wait_for "$tmp/icap.port"
+iport=$(cat "$tmp/icap.port")
+# engine a knows both, engine b the executable only: first EICAR-only
+printf '%s\n' "$eicar_sig" >"$tmp/a.db/t.ndb"
+rm -f "$tmp/a.db/t.hdb"
+kill -9 "$a_pid"; wait "$a_pid" 2>/dev/null; rm -f "$tmp/a.sock"
+ok 'clamd restarts with EICAR only' start_clamd a "$eicar_sig"
+control clamd "$tmp/a.sock"
+control icap "icap://127.0.0.1:$iport/avscan"
+run virus-scan <"$tmp/clean.eml"
+is_exit 'two engines, clean: pass' 0
+like    'both named' 'clean \(clamd, icap/avscan\)'
+run virus-scan <"$tmp/b64.eml"
+is_exit 'what only the ICAP engine knows is rejected' 100
+like    'named by the ICAP engine' '^virus-scan reject 5\.7\.1 icap/avscan: Clamav\.Test\.File-6'
+run virus-scan <"$tmp/plain.eml"
+is_exit 'what only clamd knows is rejected' 100
+like    'named by clamd' 'clamd: Win\.Test\.EICAR_NDB-1'
+control icap "icap://127.0.0.1:$iport/avscan reqmod"
+run virus-scan <"$tmp/b64.eml"
+is_exit 'ICAP REQMOD finds it too' 100
+control icap "icap://127.0.0.1:$(free_port)/avscan"
+run virus-scan <"$tmp/clean.eml"
+is_exit 'the ICAP engine down: tempfail' 111
+like    'named' 'unscanned: icap/avscan'
+"$PY" "$ICAPD" "$tmp/istall.port" stall 2>/dev/null &
+pids="$pids $!"
+wait_for "$tmp/istall.port"
+control icap "icap://127.0.0.1:$(cat "$tmp/istall.port")/avscan"
+control virustimeout 1
+run virus-scan <"$tmp/plain.eml"
+is_exit 'a stalled ICAP engine does not hide what clamd found' 100
+run virus-scan <"$tmp/clean.eml"
+is_exit 'a stalled ICAP engine: tempfail' 111
+rm -f "$PORTCULLIS_CONTROL/virustimeout"
+control icap "icap://127.0.0.1:$iport/avscan"
+kill -9 "$b_pid"
+run virus-scan <"$tmp/clean.eml"
+is_exit 'the clamd behind ICAP killed: ICAP says 500, tempfail' 111
+like    'the ICAP status is quoted' 'icap/avscan .*answered: ICAP/1\.0 500'
+
+# --- no engine at all ---------------------------------------------------
+if [ -e /run/clamav/clamd.ctl ]; then
+	_result 1 '# SKIP a system clamd is at /run/clamav/clamd.ctl'
+else
+	rm -f "$PORTCULLIS_CONTROL/clamd" "$PORTCULLIS_CONTROL/icap"
+	run virus-scan -a <"$tmp/plain.eml"
+	is_exit 'no engine configured and none at the default socket: delivered' 0
+	like    'marked unscanned' '^X-Virus-Status: Unscanned$'
+	err_like 'and said in the log' 'no virus scanner configured'
+	run virus-scan --lint
+	like    '--lint says so' 'no engine'
+fi
+control clamd
+run virus-scan <"$tmp/plain.eml"
+like    'an empty control/clamd: no engine, not the default socket' 'flag 2\.0\.0 unscanned: no virus scanner'
+
+done_testing
