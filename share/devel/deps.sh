@@ -74,6 +74,8 @@ test)
 	[ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need publicsuffix
 	# t/procmail.t: the README's and the pages' recipes under a real procmail
 	command -v procmail >/dev/null 2>&1 || need procmail
+	# t/virus-scan.t: real clamd instances with a database the test writes
+	[ -x /usr/sbin/clamd ] || need clamav-daemon
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc
