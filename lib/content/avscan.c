@@ -506,16 +506,23 @@ threat(const char *s, size_t n, char *out, size_t outsize)
 			clean(out, outsize, t, e ? (size_t)(e - t) : vl - (size_t)(t - v));
 		} else
 			clean(out, outsize, v, vl);
-		return 1;
-	}
-	if ((v = field(s, n, "X-Virus-ID", &vl)) != NULL ||
-	    (v = field(s, n, "X-Violations-Found", &vl)) != NULL) {
+	} else if ((v = field(s, n, "X-Virus-ID", &vl)) != NULL ||
+	    (v = field(s, n, "X-Violations-Found", &vl)) != NULL)
 		clean(out, outsize, v, vl);
-		if (strcmp(out, "") == 0)
-			snprintf(out, outsize, "unnamed");
-		return 1;
-	}
-	return 0;
+	else
+		return 0;
+	/* a header that says there is a threat without its name */
+	if (out[0] == '\0')
+		snprintf(out, outsize, "unnamed");
+	return 1;
+}
+
+/* Three digits at p (which has at least three bytes). */
+static int
+digits3(const char *p)
+{
+	return p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9' &&
+	    p[2] >= '0' && p[2] <= '9';
 }
 
 int
@@ -538,8 +545,8 @@ avscan_icap_reply(const char *s, size_t n, int eof, struct avscan_result *r)
 		return 1;
 	}
 	hl = (size_t)(h - s) + 2;
-	if (hl < 12 || memcmp(s, "ICAP/1.", 7) != 0 || s[8] != ' ' ||
-	    strspn(s + 9, "0123456789") != 3) {
+	if (hl < 13 || memcmp(s, "ICAP/1.", 7) != 0 || s[8] != ' ' ||
+	    !digits3(s + 9) || (s[12] != ' ' && s[12] != '\r')) {
 		clean(line, sizeof line, s, hl < 80 ? hl : 80);
 		unscanned(r, "unparsable answer: %.100s", line);
 		return 1;
@@ -575,7 +582,7 @@ avscan_icap_reply(const char *s, size_t n, int eof, struct avscan_result *r)
 		return 1;
 	}
 	if (rest >= 12 && memcmp(http, "HTTP/1.", 7) == 0 && http[8] == ' ' &&
-	    strspn(http + 9, "0123456789") >= 3) {
+	    digits3(http + 9)) {
 		if (http[9] == '2') {
 			r->st = AVSCAN_CLEAN;   /* given back as it was sent */
 			return 1;
