@@ -16,7 +16,8 @@ fi
 PY=/usr/bin/python3
 ICAPD=$data/virus-scan/icapd.py
 pids=
-trap 'for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+gw=
+trap 'kill $gw 2>/dev/null; for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 # wait_for FILE: 0 once FILE exists (a socket, a port file), within 30 s
 wait_for() {
@@ -256,6 +257,54 @@ kill -9 "$b_pid"
 run virus-scan <"$tmp/clean.eml"
 is_exit 'the clamd behind ICAP killed: ICAP says 500, tempfail' 111
 like    'the ICAP status is quoted' 'icap/avscan .*answered: ICAP/1\.0 500'
+
+# --- at the door: the default chain, residents, clamd over TCP ----------
+# the supervisor started as root runs its stages as nobody, under the
+# stage filter: TCP is allowed to virus-scan by the default stagenet
+gtport=$(free_port)
+ok 'a clamd on TCP for the gateway starts' start_clamd g "$eicar_sig" "$gtport"
+chmod 755 "$tmp" "$PORTCULLIS_CONTROL"
+Q=$tmp/q
+md=$tmp/md
+mkdir "$md"
+chown 65534 "$md"
+gport=$(free_port)
+control me gw.ourco.test
+control localdomains ourco.test
+control listen "127.0.0.1:$gport"
+control routes "ourco.test maildir:$md/%u"
+control clamd "127.0.0.1:$gtport"
+rm -f "$PORTCULLIS_CONTROL/icap"
+send() {	# send RCPT FILE: the reply to the end of DATA
+	"$PY" - "$gport" "$@" <<'PYEOF'
+import smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
+s.ehlo('client.example')
+s.mail('a@example.net')
+s.rcpt(sys.argv[2])
+code, text = s.data(open(sys.argv[3], 'rb').read().replace(b'\n', b'\r\n'))
+print(code, text.decode())
+s.quit()
+PYEOF
+}
+is_r() { case $r in $2*) _result 1 "$1" ;; *) _result 0 "$1" "$r" ;; esac; }
+ok 'the gateway starts with the default chains' start_gw
+r=$(send bob@ourco.test "$tmp/plain.eml")
+is_r 'EICAR at the door: 550 5.7.1' '550 5.7.1'
+case $r in *'clamd: Win.Test.EICAR_NDB-1'*) _result 1 '... naming the signature' ;;
+	*) _result 0 '... naming the signature' "$r" ;; esac
+r=$(send bob@ourco.test "$tmp/clean.eml")
+is_r 'a clean message: 250' '250 '
+for i in $(seq 100); do ls "$md"/bob/new/* >/dev/null 2>&1 && break; sleep 0.1; done
+ok '... delivered with X-Virus-Status: No' grep -q '^X-Virus-Status: No$' "$md"/bob/new/*
+ok 'virus-scan runs as a resident stage' pgrep -f -- '^virus-scan -a --serve$'
+kill -9 "$g_pid"
+wait "$g_pid" 2>/dev/null
+r=$(send bob@ourco.test "$tmp/clean.eml")
+is_r 'clamd down: 451, the mail waits at the client' '451 '
+kill "$gw"
+wait "$gw" 2>/dev/null
+gw=
 
 # --- no engine at all ---------------------------------------------------
 if [ -e /run/clamav/clamd.ctl ]; then
