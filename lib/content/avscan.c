@@ -15,11 +15,11 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "avscan.h"
 #include "ctl.h"
+#include "mono.h"
 
 #define CHUNK 65536
 
@@ -225,21 +225,12 @@ avscan_load(struct avscan_conf *c, char *err, size_t errsize)
 
 /* --- sockets against a deadline ---------------------------------- */
 
-static long long
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Wait for ev on fd until the deadline; 0, or -1 with ETIMEDOUT. */
 static int
-wait_fd(int fd, short ev, long long deadline)
+wait_fd(int fd, short ev, long deadline)
 {
 	struct pollfd pf = { fd, ev, 0 };
-	long long left;
+	long left;
 	int r;
 
 	for (;;) {
@@ -256,7 +247,7 @@ wait_fd(int fd, short ev, long long deadline)
 }
 
 static int
-connect_to(int fd, const struct sockaddr *sa, socklen_t sl, long long deadline)
+connect_to(int fd, const struct sockaddr *sa, socklen_t sl, long deadline)
 {
 	int e = 0;
 	socklen_t el = sizeof e;
@@ -277,7 +268,7 @@ connect_to(int fd, const struct sockaddr *sa, socklen_t sl, long long deadline)
 
 /* A non-blocking connected socket to e, or -1 (errno). */
 static int
-dial(const struct avscan_engine *e, long long deadline)
+dial(const struct avscan_engine *e, long deadline)
 {
 	struct addrinfo hints, *ai, *a;
 	int fd = -1, r, saved = ECONNREFUSED;
@@ -327,7 +318,7 @@ dial(const struct avscan_engine *e, long long deadline)
 
 /* Write all of p; -1 with errno (EPIPE when the engine hung up). */
 static int
-send_all(int fd, const void *p, size_t n, long long deadline)
+send_all(int fd, const void *p, size_t n, long deadline)
 {
 	const char *s = p;
 	ssize_t w;
@@ -353,7 +344,7 @@ send_all(int fd, const void *p, size_t n, long long deadline)
  * engine closes, the cap or the deadline; 1 at EOF, 0 when done, -1. */
 static int
 recv_reply(int fd, struct buf *b, int (*done)(const struct buf *),
-    long long deadline)
+    long deadline)
 {
 	char tmp[4096];
 	ssize_t r;
@@ -375,6 +366,27 @@ recv_reply(int fd, struct buf *b, int (*done)(const struct buf *),
 			return -1;
 	}
 	return 1;
+}
+
+/* After the request (wfail: the errno that stopped our writing, or 0):
+ * the engine's answer, read until done() and judged by parse(). */
+static void
+answer(int fd, int wfail, int (*done)(const struct buf *),
+    void (*parse)(const char *, size_t, struct avscan_result *), long deadline,
+    struct avscan_result *r)
+{
+	struct buf b = BUF_INIT;
+
+	if (wfail == ETIMEDOUT)
+		unscanned(r, "timed out sending");
+	else if (recv_reply(fd, &b, done, deadline) == -1)
+		unscanned(r, "%s", errno == ETIMEDOUT ? "timed out waiting for "
+		    "the answer" : strerror(errno));
+	else if (b.len == 0 && wfail)
+		unscanned(r, "hung up while we sent: %s", strerror(wfail));
+	else
+		parse(b.p ? b.p : "", b.len, r);
+	buf_free(&b);
 }
 
 /* --- clamd ----------------------------------------------------------- */
@@ -417,13 +429,12 @@ avscan_clamd_reply(const char *s, size_t n, struct avscan_result *r)
 }
 
 static int
-clamd_scan(int fd, const char *data, size_t len, long long deadline,
+clamd_scan(int fd, const char *data, size_t len, long deadline,
     struct avscan_result *r)
 {
-	struct buf b = BUF_INIT;
 	uint32_t be;
 	size_t off, k;
-	int wfail = 0, rc;
+	int wfail = 0;
 
 	/* 'z': NUL-terminated replies (clamd(8), COMMANDS) */
 	if (send_all(fd, "zINSTREAM", 10, deadline) == -1)
@@ -438,21 +449,9 @@ clamd_scan(int fd, const char *data, size_t len, long long deadline,
 	be = 0;
 	if (!wfail && send_all(fd, &be, 4, deadline) == -1)
 		wfail = errno;
-	if (wfail == ETIMEDOUT) {
-		unscanned(r, "%s", "timed out sending");
-		return 0;
-	}
 	/* clamd answers a stream over its StreamMaxLength and hangs up
 	 * while we still write: its answer says why */
-	rc = recv_reply(fd, &b, clamd_done, deadline);
-	if (rc == -1)
-		unscanned(r, "%s", errno == ETIMEDOUT ? "timed out waiting for "
-		    "the answer" : strerror(errno));
-	else if (b.len == 0 && wfail)
-		unscanned(r, "hung up while we sent: %s", strerror(wfail));
-	else
-		avscan_clamd_reply(b.p ? b.p : "", b.len, r);
-	buf_free(&b);
+	answer(fd, wfail, clamd_done, avscan_clamd_reply, deadline, r);
 	return 0;
 }
 
@@ -603,14 +602,20 @@ icap_done(const struct buf *b)
 	return avscan_icap_reply(b->p ? b->p : "", b->len, 0, &r) == 1;
 }
 
+static void
+icap_final(const char *s, size_t n, struct avscan_result *r)
+{
+	(void)avscan_icap_reply(s, n, 1, r);
+}
+
 static int
 icap_scan(const struct avscan_engine *e, int fd, const char *data, size_t len,
-    long long deadline, struct avscan_result *r)
+    long deadline, struct avscan_result *r)
 {
-	struct buf req = BUF_INIT, enc = BUF_INIT, b = BUF_INIT;
+	struct buf req = BUF_INIT, enc = BUF_INIT;
 	char sz[32];
 	size_t off, k;
-	int wfail = 0, rc;
+	int wfail = 0;
 
 	if (e->reqmod)
 		buf_printf(&enc, "POST /message HTTP/1.1\r\nHost: %s\r\n"
@@ -644,19 +649,7 @@ icap_scan(const struct avscan_engine *e, int fd, const char *data, size_t len,
 	}
 	if (!wfail && send_all(fd, "0\r\n\r\n", 5, deadline) == -1)
 		wfail = errno;
-	if (wfail == ETIMEDOUT) {
-		unscanned(r, "%s", "timed out sending");
-		return 0;
-	}
-	rc = recv_reply(fd, &b, icap_done, deadline);
-	if (rc == -1)
-		unscanned(r, "%s", errno == ETIMEDOUT ? "timed out waiting for "
-		    "the answer" : strerror(errno));
-	else if (b.len == 0 && wfail)
-		unscanned(r, "hung up while we sent: %s", strerror(wfail));
-	else
-		(void)avscan_icap_reply(b.p ? b.p : "", b.len, 1, r);
-	buf_free(&b);
+	answer(fd, wfail, icap_done, icap_final, deadline, r);
 	return 0;
 }
 
@@ -666,7 +659,7 @@ int
 avscan_scan(const struct avscan_engine *e, const char *data, size_t len,
     unsigned timeout_ms, struct avscan_result *r)
 {
-	long long deadline = now_ms() + timeout_ms;
+	long deadline = now_ms() + timeout_ms;
 	int fd, rc;
 
 	memset(r, 0, sizeof *r);
@@ -688,7 +681,7 @@ avscan_scan(const struct avscan_engine *e, const char *data, size_t len,
 /* --- the leaves as one ustar archive -------------------------------- */
 
 static void
-octal(char *f, size_t w, unsigned long long v)
+octal(char *f, size_t w, unsigned long v)
 {
 	size_t i = w - 1;
 
