@@ -16,6 +16,7 @@
 
 #include "avscan.h"
 #include "checker.h"
+#include "crypted.h"
 #include "ctl.h"
 #include "explode.h"
 #include "log.h"
@@ -25,6 +26,7 @@ struct state {
 	struct mime_limits lim;
 	enum verdict       onvirus;      /* control/viruspolicy */
 	enum verdict       onunscanned;  /* control/unscannedpolicy */
+	enum verdict       onencrypted[2]; /* control/encryptedpolicy: in, out */
 	int                warned;       /* "no scanner" said once */
 };
 
@@ -55,6 +57,48 @@ policy(const char *name, enum verdict def, const enum verdict *allowed,
 	return -1;
 }
 
+/* control/encryptedpolicy: "VERDICT" for both directions, or lines
+ * "in VERDICT" and "out VERDICT"; flag (deliver, marked) by default. */
+static int
+encrypted_policy(char *err, size_t n)
+{
+	struct ctl_list l;
+	enum verdict v;
+	size_t i;
+	int dir;
+	const char *w;
+
+	st.onencrypted[0] = st.onencrypted[1] = VERDICT_FLAG;
+	memset(&l, 0, sizeof l);
+	if (ctl_lines("encryptedpolicy", &l) == -1) {
+		snprintf(err, n, "unable to read %s/encryptedpolicy: %s", ctl_dir(),
+		    strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < l.n; i++) {
+		w = l.v[i];
+		dir = -1;
+		if (strncmp(w, "in ", 3) == 0 || strncmp(w, "out ", 4) == 0) {
+			dir = w[0] == 'o';
+			w += dir ? 4 : 3;
+			w += strspn(w, " \t");
+		}
+		if (verdict_parse(w, &v) == -1 || (v != VERDICT_FLAG &&
+		    v != VERDICT_QUARANTINE && v != VERDICT_REJECT)) {
+			snprintf(err, n, "%.300s line %u: want [in|out] flag, quarantine "
+			    "or reject", l.path, l.lineno[i]);
+			ctl_free(&l);
+			return -1;
+		}
+		if (dir != 1)
+			st.onencrypted[0] = v;
+		if (dir != 0)
+			st.onencrypted[1] = v;
+	}
+	ctl_free(&l);
+	return 0;
+}
+
 static int
 load(void)
 {
@@ -75,7 +119,8 @@ load(void)
 	}
 	if (policy("viruspolicy", VERDICT_REJECT, onvirus, &st.onvirus, err,
 	    sizeof err) == -1 || policy("unscannedpolicy", VERDICT_TEMPFAIL,
-	    onunscanned, &st.onunscanned, err, sizeof err) == -1) {
+	    onunscanned, &st.onunscanned, err, sizeof err) == -1 ||
+	    encrypted_policy(err, sizeof err) == -1) {
 		log_fatal(0, "%s", err);
 		return -1;
 	}
@@ -89,11 +134,14 @@ init(struct checker_ctx *ctx)
 	return load();
 }
 
-/* What one message's walk gathers: the leaves as an archive. */
+/* What one message's walk gathers: the leaves as an archive, and the
+ * first encrypted item. */
 struct leaves {
-	struct buf tar;
-	size_t     n, bytes, skipped;
-	size_t     cap;
+	struct buf  tar;
+	size_t      n, bytes, skipped;
+	size_t      cap;
+	const char *crypt;                 /* its kind, or NULL */
+	char        cpath[220];            /* its path, escaped */
 };
 
 /* A leaf an engine reading the raw message may not reach: anything
@@ -106,6 +154,15 @@ on_item(void *arg, const struct explode_item *it)
 	const unsigned odd = MIME_AMBIGUOUS | MIME_NOEND | MIME_NOBOUNDARY |
 	    MIME_BADCTE | MIME_BADB64 | MIME_BADQP | MIME_NOHDR;
 
+	if (l->crypt == NULL && (l->crypt = crypted_kind(it)) != NULL) {
+		struct buf e = BUF_INIT;
+		if (explode_escape(it->path, strlen(it->path), &e) == -1)
+			return -1;
+		/* 50 containers deep: the end says where */
+		snprintf(l->cpath, sizeof l->cpath, "%s%s", e.len > 200 ? "..." : "",
+		    e.len > 200 ? e.p + e.len - 197 : e.p);
+		buf_free(&e);
+	}
 	if (it->data == NULL || it->len == 0 ||
 	    (strchr(it->path, '/') == NULL && !(it->flags & odd)))
 		return 0;
@@ -132,6 +189,36 @@ headers(struct buf *h, const char *me, const char *status, const char *report,
 	buf_printf(h, "X-Virus-Scanned: %s on %s\n", scanned, me);
 }
 
+/* Every engine on the raw message, then on the leaves: the first virus
+ * into found, the first failure into miss, the clean engines' names. */
+static void
+scan_all(const struct state *s, const struct msg *m, const struct leaves *l,
+    char *found, size_t fn, char *miss, size_t mn, char *names, size_t nn)
+{
+	const char *raw = m->raw.p ? m->raw.p : "";
+	struct avscan_result ar;
+	size_t i;
+	int part;
+
+	for (i = 0; i < s->av.n && found[0] == '\0'; i++) {
+		const struct avscan_engine *en = &s->av.e[i];
+		for (part = 0; part < (l->n ? 2 : 1); part++) {
+			if (avscan_scan(en, part ? l->tar.p : raw, part ? l->tar.len :
+			    m->raw.len, s->av.timeout_ms, &ar) == -1 ||
+			    ar.st != AVSCAN_CLEAN)
+				break;
+		}
+		if (ar.st == AVSCAN_FOUND)
+			snprintf(found, fn, "%s: %s", en->label, ar.name);
+		else if (ar.st == AVSCAN_UNSCANNED && miss[0] == '\0')
+			snprintf(miss, mn, "%s (%.150s) %s%s", en->label, en->where,
+			    part ? "on the leaves: " : "", ar.why);
+		else if (ar.st == AVSCAN_CLEAN)
+			snprintf(names + strlen(names), nn - strlen(names), "%s%s",
+			    names[0] ? ", " : "", en->label);
+	}
+}
+
 static int
 judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
     const struct envelope *e, struct verdict_result *r, struct buf *hdrs)
@@ -139,13 +226,42 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 	struct state *s = ctx->tool;
 	struct leaves l;
 	struct explode_stats xs;
-	struct avscan_result ar;
 	char found[AVSCAN_NAME_MAX + 80] = "", miss[VERDICT_TEXT_MAX] = "";
 	char names[200] = "";
-	const char *raw = m->raw.p ? m->raw.p : "";
-	size_t i;
-	int part;
 
+	memset(&l, 0, sizeof l);
+	l.cap = s->av.n ? s->av.leafbytes : 0;
+	if (explode_message(m->raw.p ? m->raw.p : "", m->raw.len, &s->lim,
+	    on_item, &l, &xs) == -1) {
+		buf_free(&l.tar);
+		verdict_set(r, VERDICT_TEMPFAIL, "4.3.0", "unable to take the "
+		    "message apart: %s", strerror(errno));
+		return 0;
+	}
+	if (l.n && avscan_tar_end(&l.tar) == -1) {
+		buf_free(&l.tar);
+		return -1;
+	}
+	if (l.skipped && s->av.n)
+		log_warn(0, "%zu leaves past virusleafbytes (%zu) go to the engines "
+		    "only inside the raw message", l.skipped, s->av.leafbytes);
+	scan_all(s, m, &l, found, sizeof found, miss, sizeof miss, names,
+	    sizeof names);
+	buf_free(&l.tar);
+	if (found[0]) {
+		verdict_raise(r, s->onvirus, "5.7.1", "%s", found);
+		if (ctx->annotate)
+			headers(hdrs, ctx->me, "Yes", found, "virus-scan");
+		return 0;
+	}
+	if (l.crypt) {
+		enum verdict v = s->onencrypted[e->dir == ENV_DIR_OUT];
+		verdict_raise(r, v, v == VERDICT_FLAG ? "2.0.0" : "5.7.1",
+		    "encrypted, not scanned: %s in part %s", l.crypt, l.cpath);
+		if (ctx->annotate)
+			buf_printf(hdrs, "X-Portcullis-Encrypted: %s in part %s, not "
+			    "scanned\n", l.crypt, l.cpath);
+	}
 	if (s->av.n == 0) {
 		if (!s->warned++)
 			/* the documented default of a machine without
@@ -158,49 +274,6 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 		if (ctx->annotate)
 			headers(hdrs, ctx->me, "Unscanned", NULL,
 			    "not scanned, no scanner configured, by virus-scan");
-		return 0;
-	}
-	memset(&l, 0, sizeof l);
-	l.cap = s->av.leafbytes;
-	if (explode_message(raw, m->raw.len, &s->lim, on_item, &l, &xs) == -1) {
-		buf_free(&l.tar);
-		verdict_set(r, VERDICT_TEMPFAIL, "4.3.0", "unable to take the "
-		    "message apart: %s", strerror(errno));
-		return 0;
-	}
-	if (l.n && avscan_tar_end(&l.tar) == -1) {
-		buf_free(&l.tar);
-		return -1;
-	}
-	if (l.skipped)
-		log_warn(0, "%zu leaves past virusleafbytes (%zu) go to the engines "
-		    "only inside the raw message", l.skipped, s->av.leafbytes);
-	for (i = 0; i < s->av.n && found[0] == '\0'; i++) {
-		const struct avscan_engine *en = &s->av.e[i];
-		for (part = 0; part < (l.n ? 2 : 1); part++) {
-			if (avscan_scan(en, part ? l.tar.p : raw, part ? l.tar.len :
-			    m->raw.len, s->av.timeout_ms, &ar) == -1)
-				break;
-			if (ar.st == AVSCAN_FOUND) {
-				snprintf(found, sizeof found, "%s: %s", en->label, ar.name);
-				break;
-			}
-			if (ar.st == AVSCAN_UNSCANNED) {
-				if (miss[0] == '\0')
-					snprintf(miss, sizeof miss, "%s (%.150s) %s%s", en->label,
-					    en->where, part ? "on the leaves: " : "", ar.why);
-				break;
-			}
-		}
-		if (ar.st == AVSCAN_CLEAN)
-			snprintf(names + strlen(names), sizeof names - strlen(names),
-			    "%s%s", names[0] ? ", " : "", en->label);
-	}
-	buf_free(&l.tar);
-	if (found[0]) {
-		verdict_raise(r, s->onvirus, "5.7.1", "%s", found);
-		if (ctx->annotate)
-			headers(hdrs, ctx->me, "Yes", found, "virus-scan");
 	} else if (miss[0]) {
 		verdict_raise(r, s->onunscanned, s->onunscanned == VERDICT_TEMPFAIL ?
 		    "4.3.0" : s->onunscanned == VERDICT_FLAG ? "2.0.0" : "5.7.1",
@@ -224,6 +297,7 @@ own_header(struct checker_ctx *ctx, const struct hdr *h, size_t i)
 {
 	return hdr_name_is(h, i, "X-Virus-Status") ||
 	    hdr_name_is(h, i, "X-Virus-Report") ||
+	    hdr_name_is(h, i, "X-Portcullis-Encrypted") ||
 	    hdr_name_is(h, i, "X-Virus-Scanned");
 }
 
