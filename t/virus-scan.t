@@ -213,6 +213,50 @@ wait "$k_pid" 2>/dev/null
 run virus-scan <"$tmp/b64.eml"
 is_exit 'clamd killed: tempfail, not a pass' 111
 
+# --- encrypted mail: control/encryptedpolicy ----------------------------
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/k.pem" -out "$tmp/c.pem" \
+	-subj /CN=bob@ourco.example -days 2 2>/dev/null
+printf 'Content-Type: text/plain\n\nsecret\n' >"$tmp/inner.txt"
+{ printf 'From: a@example.net\nTo: bob@ourco.example\nSubject: smime\n'
+  openssl smime -encrypt -aes256 -in "$tmp/inner.txt" "$tmp/c.pem"; } >"$tmp/smime.eml"
+{ printf 'From: a@example.net\nTo: bob@ourco.example\nSubject: signed\n'
+  openssl smime -sign -in "$tmp/inner.txt" -signer "$tmp/c.pem" -inkey "$tmp/k.pem"; } >"$tmp/signed.eml"
+mkdir -m 700 "$tmp/gpg"
+printf 'secret\n' | gpg --homedir "$tmp/gpg" --batch --pinentry-mode loopback \
+	--passphrase x --symmetric --armor >"$tmp/pgp.asc" 2>/dev/null
+{ printf 'From: a@example.net\nTo: bob@ourco.example\nSubject: pgp\nMIME-Version: 1.0\n'
+  printf 'Content-Type: multipart/encrypted; protocol="application/pgp-encrypted"; boundary=PP\n\n'
+  printf -- '--PP\nContent-Type: application/pgp-encrypted\n\nVersion: 1\n\n'
+  printf -- '--PP\nContent-Type: application/octet-stream\n\n'
+  cat "$tmp/pgp.asc"; printf -- '--PP--\n'; } >"$tmp/pgpmime.eml"
+{ printf 'From: a@example.net\nTo: bob@ourco.example\nSubject: inline\n\nhere:\n\n'
+  cat "$tmp/pgp.asc"; } >"$tmp/inline.eml"
+control clamd "$tmp/a.sock"
+run virus-scan -a --direction in <"$tmp/smime.eml"
+is_exit 'S/MIME enveloped-data: delivered by default' 0
+like    '... with a header naming it' '^X-Portcullis-Encrypted: S/MIME enveloped-data in part 1, not scanned$'
+run virus-scan --direction in <"$tmp/signed.eml"
+is_exit 'S/MIME signed only is not encrypted' 0
+like    '... and passes clean' '^virus-scan pass 2\.0\.0 clean'
+run virus-scan --direction in <"$tmp/pgpmime.eml"
+like    'PGP/MIME is found' '^virus-scan flag 2\.0\.0 encrypted, not scanned: PGP/MIME in part 1'
+run virus-scan --direction in <"$tmp/inline.eml"
+like    'inline PGP is found' 'encrypted, not scanned: inline PGP in part 1'
+control encryptedpolicy 'in quarantine' 'out reject'
+run virus-scan --direction in <"$tmp/smime.eml"
+is_exit 'encryptedpolicy in quarantine' 99
+run virus-scan --direction out <"$tmp/pgpmime.eml"
+is_exit 'encryptedpolicy out reject' 100
+like    '... with the reason' '^virus-scan reject 5\.7\.1 encrypted, not scanned: PGP/MIME'
+run virus-scan --direction out <"$tmp/clean.eml"
+is_exit '... and plain mail still passes' 0
+run virus-scan --direction in <"$tmp/b64.eml"
+like    'a virus beside nothing encrypted still names the virus' 'clamd: '
+control encryptedpolicy 'sideways reject'
+run virus-scan <"$tmp/smime.eml"
+is_exit 'a bad encryptedpolicy line: 111' 111
+rm -f "$PORTCULLIS_CONTROL/encryptedpolicy"
+
 # --- a second engine behind ICAP --------------------------------------
 ok 'a clamd for the ICAP engine starts' start_clamd b "$exe_sig"
 "$PY" "$ICAPD" "$tmp/icap.port" "$tmp/b.sock" 2>"$tmp/icapd.err" &
