@@ -516,6 +516,18 @@ threat(const char *s, size_t n, char *out, size_t outsize)
 	return 1;
 }
 
+/* The length of the first line of s[0..n), at most 80 bytes: what an
+ * answer we cannot read is quoted by. */
+static size_t
+first_line(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < 80 && s[i] != '\r' && s[i] != '\n'; i++)
+		;
+	return i;
+}
+
 /* Three digits at p (which has at least three bytes). */
 static int
 digits3(const char *p)
@@ -536,7 +548,7 @@ avscan_icap_reply(const char *s, size_t n, int eof, struct avscan_result *r)
 	if ((h = find_crlf2(s, n)) == NULL) {
 		if (!eof)
 			return 0;
-		clean(line, sizeof line, s, n < 80 ? n : 80);
+		clean(line, sizeof line, s, first_line(s, n));
 		if (n)
 			unscanned(r, "unparsable answer: %.100s", line);
 		else
@@ -546,7 +558,7 @@ avscan_icap_reply(const char *s, size_t n, int eof, struct avscan_result *r)
 	hl = (size_t)(h - s) + 2;
 	if (hl < 13 || memcmp(s, "ICAP/1.", 7) != 0 || s[8] != ' ' ||
 	    !digits3(s + 9) || (s[12] != ' ' && s[12] != '\r')) {
-		clean(line, sizeof line, s, hl < 80 ? hl : 80);
+		clean(line, sizeof line, s, first_line(s, hl));
 		unscanned(r, "unparsable answer: %.100s", line);
 		return 1;
 	}
