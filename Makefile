@@ -166,6 +166,7 @@ bench: all
 	@sh share/devel/bench-smtpd.sh $(abspath $(BIN))
 	@sh share/devel/bench-dnsbl.sh $(abspath $(BIN))
 	@sh share/devel/bench-spam.sh $(abspath $(BIN))
+	@sh share/devel/bench-virus.sh $(abspath $(BIN))
 	@sh share/devel/bench-flow.sh $(abspath $(BIN))
 
 lint: all

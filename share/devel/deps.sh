@@ -92,6 +92,9 @@ bench)
 	# with their network checks off (bench-spam.sh); not needed by make check
 	perl -MMail::SpamAssassin -e 1 >/dev/null 2>&1 || need spamassassin
 	{ command -v rspamd && command -v rspamc; } >/dev/null 2>&1 || need rspamd
+	# virus-scan beside clamdscan, both against a private clamd
+	[ -x /usr/sbin/clamd ] || need clamav-daemon
+	command -v clamdscan >/dev/null 2>&1 || need clamdscan
 	# bench-flow.py, the end-to-end load generator and watcher (Debian's
 	# python: its smtplib, ctypes for inotify)
 	[ -x /usr/bin/python3 ] || need python3
