@@ -18,6 +18,7 @@
 #include "checker.h"
 #include "crypted.h"
 #include "ctl.h"
+#include "escrow.h"
 #include "explode.h"
 #include "log.h"
 
@@ -27,6 +28,7 @@ struct state {
 	enum verdict       onvirus;      /* control/viruspolicy */
 	enum verdict       onunscanned;  /* control/unscannedpolicy */
 	enum verdict       onencrypted[2]; /* control/encryptedpolicy: in, out */
+	struct escrow      esc;          /* control/escrow-key */
 	int                warned;       /* "no scanner" said once */
 };
 
@@ -117,6 +119,10 @@ load(void)
 		log_fatal(errno, "unable to read the mime limits in %s", ctl_dir());
 		return -1;
 	}
+	if (escrow_load(&st.esc, err, sizeof err) == -1) {
+		log_fatal(errno == EINVAL ? 0 : errno, "%s", err);
+		return -1;
+	}
 	if (policy("viruspolicy", VERDICT_REJECT, onvirus, &st.onvirus, err,
 	    sizeof err) == -1 || policy("unscannedpolicy", VERDICT_TEMPFAIL,
 	    onunscanned, &st.onunscanned, err, sizeof err) == -1 ||
@@ -136,13 +142,37 @@ init(struct checker_ctx *ctx)
 
 /* What one message's walk gathers: the leaves as an archive, and the
  * first encrypted item. */
+#define PLAIN_MAX 8      /* S/MIME parts of one message decrypted */
+
 struct leaves {
 	struct buf  tar;
 	size_t      n, bytes, skipped;
 	size_t      cap;
 	const char *crypt;                 /* its kind, or NULL */
 	char        cpath[220];            /* its path, escaped */
+	const struct state *s;
+	struct buf  plain[PLAIN_MAX];      /* decrypted by escrow */
+	size_t      nplain;
+	int         inplain;               /* walking a decrypted part */
+	size_t      lostplain;             /* decrypted leaves not sent */
 };
+
+/* An S/MIME part to the escrow keys: 1 decrypted into the next plain
+ * buffer, 0 not ours (or no room), -1 error. */
+static int
+escrow(struct leaves *l, const struct explode_item *it)
+{
+	int r;
+
+	if (l->s->esc.n == 0 || l->s->av.n == 0 || it->data == NULL ||
+	    l->nplain == PLAIN_MAX)
+		return 0;
+	r = escrow_decrypt(&l->s->esc, it->data, it->len, l->s->lim.total,
+	    &l->plain[l->nplain]);
+	if (r == 1)
+		l->nplain++;
+	return r == -1 && errno == EFBIG ? 0 : r;
+}
 
 /* A leaf an engine reading the raw message may not reach: anything
  * below a container or out of an embedded encoding (a '/' in its
@@ -154,8 +184,15 @@ on_item(void *arg, const struct explode_item *it)
 	const unsigned odd = MIME_AMBIGUOUS | MIME_NOEND | MIME_NOBOUNDARY |
 	    MIME_BADCTE | MIME_BADB64 | MIME_BADQP | MIME_NOHDR;
 
-	if (l->crypt == NULL && (l->crypt = crypted_kind(it)) != NULL) {
+	const char *k = crypted_kind(it);
+	int dec = 0;
+
+	if (k && strcmp(k, "S/MIME enveloped-data") == 0 &&
+	    (dec = escrow(l, it)) == -1)
+		return -1;
+	if (l->crypt == NULL && k && !dec) {
 		struct buf e = BUF_INIT;
+		l->crypt = k;
 		if (explode_escape(it->path, strlen(it->path), &e) == -1)
 			return -1;
 		/* 50 containers deep: the end says where */
@@ -163,11 +200,13 @@ on_item(void *arg, const struct explode_item *it)
 		    e.len > 200 ? e.p + e.len - 197 : e.p);
 		buf_free(&e);
 	}
-	if (it->data == NULL || it->len == 0 ||
-	    (strchr(it->path, '/') == NULL && !(it->flags & odd)))
+	if (it->data == NULL || it->len == 0 || (!l->inplain &&
+	    strchr(it->path, '/') == NULL && !(it->flags & odd)))
 		return 0;
 	if (l->bytes + it->len + 512 > l->cap) {
 		l->skipped++;
+		/* no engine sees a decrypted part but in the leaves */
+		l->lostplain += l->inplain;
 		return 0;
 	}
 	if (avscan_tar_add(&l->tar, l->n++, it->data, it->len) == -1)
@@ -219,6 +258,22 @@ scan_all(const struct state *s, const struct msg *m, const struct leaves *l,
 	}
 }
 
+/* Wipe what was decrypted: it never outlives the verdict. */
+static void
+leaves_free(struct leaves *l)
+{
+	size_t i;
+
+	for (i = 0; i < PLAIN_MAX; i++) {
+		if (l->plain[i].p)
+			explicit_bzero(l->plain[i].p, l->plain[i].len);
+		buf_free(&l->plain[i]);
+	}
+	if (l->nplain && l->tar.p)
+		explicit_bzero(l->tar.p, l->tar.len);
+	buf_free(&l->tar);
+}
+
 static int
 judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
     const struct envelope *e, struct verdict_result *r, struct buf *hdrs)
@@ -228,18 +283,41 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 	struct explode_stats xs;
 	char found[AVSCAN_NAME_MAX + 80] = "", miss[VERDICT_TEXT_MAX] = "";
 	char names[200] = "";
+	size_t i;
 
 	memset(&l, 0, sizeof l);
+	l.s = s;
 	l.cap = s->av.n ? s->av.leafbytes : 0;
 	if (explode_message(m->raw.p ? m->raw.p : "", m->raw.len, &s->lim,
 	    on_item, &l, &xs) == -1) {
-		buf_free(&l.tar);
+		leaves_free(&l);
 		verdict_set(r, VERDICT_TEMPFAIL, "4.3.0", "unable to take the "
 		    "message apart: %s", strerror(errno));
 		return 0;
 	}
+	/* each decrypted part whole, and every leaf in it, go to the
+	 * engines; one decrypted in there is walked in its turn */
+	l.inplain = 1;
+	for (i = 0; i < l.nplain; i++) {
+		if (l.bytes + l.plain[i].len + 512 > l.cap) {
+			l.skipped++;
+			l.lostplain++;
+		} else if (avscan_tar_add(&l.tar, l.n++, l.plain[i].p,
+		    l.plain[i].len) == -1) {
+			leaves_free(&l);
+			return -1;
+		} else
+			l.bytes += l.plain[i].len + 512;
+		if (explode_message(l.plain[i].p, l.plain[i].len, &s->lim, on_item,
+		    &l, &xs) == -1) {
+			leaves_free(&l);
+			verdict_set(r, VERDICT_TEMPFAIL, "4.3.0", "unable to take the "
+			    "decrypted part apart: %s", strerror(errno));
+			return 0;
+		}
+	}
 	if (l.n && avscan_tar_end(&l.tar) == -1) {
-		buf_free(&l.tar);
+		leaves_free(&l);
 		return -1;
 	}
 	if (l.skipped && s->av.n)
@@ -247,7 +325,10 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 		    "only inside the raw message", l.skipped, s->av.leafbytes);
 	scan_all(s, m, &l, found, sizeof found, miss, sizeof miss, names,
 	    sizeof names);
-	buf_free(&l.tar);
+	if (l.lostplain && miss[0] == '\0' && s->av.n)
+		snprintf(miss, sizeof miss, "%zu decrypted leaves past "
+		    "virusleafbytes", l.lostplain);
+	leaves_free(&l);
 	if (found[0]) {
 		verdict_raise(r, s->onvirus, "5.7.1", "%s", found);
 		if (ctx->annotate)
@@ -283,7 +364,8 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 			    "not scanned, an engine failed, by virus-scan");
 	} else {
 		if (r->v == VERDICT_PASS)
-			verdict_set(r, VERDICT_PASS, "2.0.0", "clean (%s)", names);
+			verdict_set(r, VERDICT_PASS, "2.0.0", "clean (%s)%s", names,
+			    l.nplain ? ", S/MIME decrypted by escrow" : "");
 		if (ctx->annotate)
 			headers(hdrs, ctx->me, "No", NULL, names);
 	}

@@ -252,6 +252,43 @@ run virus-scan --direction out <"$tmp/clean.eml"
 is_exit '... and plain mail still passes' 0
 run virus-scan --direction in <"$tmp/b64.eml"
 like    'a virus beside nothing encrypted still names the virus' 'clamd: '
+
+# escrow: a copy encrypted to the escrow certificate is decrypted and
+# scanned; mail encrypted to others falls back to the policy
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$tmp/ek.pem" -out "$tmp/ec.pem" \
+	-subj /CN=escrow -days 2 2>/dev/null
+cat "$tmp/ek.pem" "$tmp/ec.pem" >"$tmp/escrow.pem"
+printf 'Content-Type: text/plain\n\n%s\n' "$EICAR" >"$tmp/inner-v.txt"
+smime() {	# smime NAME INNER CERT...
+	sm_n=$1 sm_i=$2
+	shift 2
+	{ printf 'From: a@example.net\nTo: bob@ourco.example\nSubject: %s\n' "$sm_n"
+	  openssl smime -encrypt -aes256 -in "$sm_i" "$@"; } >"$tmp/$sm_n.eml"
+}
+smime esc-virus "$tmp/inner-v.txt" "$tmp/c.pem" "$tmp/ec.pem"
+smime esc-clean "$tmp/inner.txt" "$tmp/c.pem" "$tmp/ec.pem"
+smime esc-other "$tmp/inner-v.txt" "$tmp/c.pem"
+openssl smime -sign -in "$tmp/inner-v.txt" -signer "$tmp/c.pem" -inkey "$tmp/k.pem" >"$tmp/signed-v.txt"
+smime esc-signed "$tmp/signed-v.txt" "$tmp/ec.pem"
+rm -f "$PORTCULLIS_CONTROL/encryptedpolicy"
+control escrow-key "$tmp/escrow.pem"
+run virus-scan --direction in <"$tmp/esc-virus.eml"
+is_exit 'escrow: EICAR encrypted to the escrow certificate is rejected' 100
+like    '... named by the engine' 'clamd: Win\.Test\.EICAR_NDB-1'
+run virus-scan -a --direction in <"$tmp/esc-clean.eml"
+is_exit 'escrow: a clean encrypted message passes' 0
+unlike  '... without the encrypted header' '^X-Portcullis-Encrypted:'
+run virus-scan --direction in <"$tmp/esc-clean.eml"
+like    '... and says it was decrypted' 'clean \(clamd\), S/MIME decrypted by escrow'
+run virus-scan --direction in <"$tmp/esc-other.eml"
+like    'escrow: encrypted to another certificate falls back to the policy' '^virus-scan flag 2\.0\.0 encrypted, not scanned: S/MIME'
+run virus-scan --direction in <"$tmp/esc-signed.eml"
+is_exit 'escrow: signed, then encrypted, with EICAR inside, is rejected' 100
+control escrow-key "$tmp/c.pem"
+run virus-scan <"$tmp/esc-clean.eml"
+is_exit 'an escrow-key file without its private key: 111' 111
+err_like '... saying what it wants' 'want a private key and its certificate'
+rm -f "$PORTCULLIS_CONTROL/escrow-key"
 control encryptedpolicy 'sideways reject'
 run virus-scan <"$tmp/smime.eml"
 is_exit 'a bad encryptedpolicy line: 111' 111
