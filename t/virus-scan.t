@@ -17,7 +17,8 @@ PY=/usr/bin/python3
 ICAPD=$data/virus-scan/icapd.py
 pids=
 gw=
-trap 'kill $gw 2>/dev/null; for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
+cipid=
+trap 'kill $gw $cipid 2>/dev/null; for p in $pids; do kill -9 $p 2>/dev/null; done; rm -rf "$tmp"' EXIT
 
 # wait_for FILE: 0 once FILE exists (a socket, a port file), within 30 s
 wait_for() {
@@ -319,6 +320,65 @@ like    'named by clamd' 'clamd: Win\.Test\.EICAR_NDB-1'
 control icap "icap://127.0.0.1:$iport/avscan reqmod"
 run virus-scan <"$tmp/b64.eml"
 is_exit 'ICAP REQMOD finds it too' 100
+
+# a real c-icap with its virus_scan service (clamd_mod, on clamd b)
+CI=/usr/lib/x86_64-linux-gnu/c_icap
+if command -v c-icap >/dev/null 2>&1 && [ -f "$CI/virus_scan.so" ] && [ -f "$CI/clamd_mod.so" ]; then
+	cport=$(free_port)
+	mkdir "$tmp/ci"
+	cat >"$tmp/ci/c.conf" <<CONF
+PidFile $tmp/ci/pid
+CommandsSocket $tmp/ci/ctl
+Timeout 30
+StartServers 1
+MaxServers 1
+MinSpareThreads 2
+MaxSpareThreads 4
+ThreadsPerChild 4
+Port 127.0.0.1:$cport
+TmpDir $tmp/ci
+ServerLog $tmp/ci/server.log
+AccessLog $tmp/ci/access.log
+ModulesDir $CI
+ServicesDir $CI
+TemplateDir /usr/share/c_icap/templates/
+LoadMagicFile /etc/c-icap/c-icap.magic
+Module common clamd_mod.so
+clamd_mod.ClamdSocket $tmp/b.sock
+Service antivirus_module virus_scan.so
+ServiceAlias avscan virus_scan?allow204=on&sizelimit=off&mode=simple
+virus_scan.ScanFileTypes TEXT DATA EXECUTABLE ARCHIVE GIF JPEG MSOFFICE
+virus_scan.DefaultEngine clamd
+CONF
+	c-icap -N -f "$tmp/ci/c.conf" >"$tmp/ci/out" 2>&1 &
+	cipid=$!
+	for i in $(seq 300); do
+		"$PY" -c "import socket; socket.create_connection(('127.0.0.1', $cport)).close()" \
+			2>/dev/null && break
+		sleep 0.1
+	done
+	control icap "icap://127.0.0.1:$cport/avscan"
+	run virus-scan <"$tmp/b64.eml"
+	is_exit 'c-icap virus_scan: the test executable is rejected' 100
+	like    '... named by c-icap' '^virus-scan reject 5\.7\.1 icap/avscan: Clamav\.Test\.File-6'
+	run virus-scan <"$tmp/clean.eml"
+	is_exit 'c-icap virus_scan: clean passes' 0
+	like    '... both engines named' 'clean \(clamd, icap/avscan\)'
+	run virus-scan <"$tmp/deep.eml"
+	is_exit 'c-icap virus_scan: 20 zips deep, found in the leaves' 100
+	control icap "icap://127.0.0.1:$cport/avscan reqmod"
+	run virus-scan <"$tmp/b64.eml"
+	is_exit 'c-icap virus_scan by REQMOD' 100
+	control icap "icap://127.0.0.1:$cport/nosuchservice"
+	run virus-scan <"$tmp/clean.eml"
+	is_exit 'c-icap without the service: tempfail' 111
+	like    '... quoting its answer' 'answered: ICAP/1\.0 404'
+	kill "$cipid"
+	wait "$cipid" 2>/dev/null
+	cipid=
+else
+	_result 1 '# SKIP c-icap with libc-icap-mod-virus-scan not installed'
+fi
 control icap "icap://127.0.0.1:$(free_port)/avscan"
 run virus-scan <"$tmp/clean.eml"
 is_exit 'the ICAP engine down: tempfail' 111

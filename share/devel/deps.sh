@@ -76,6 +76,10 @@ test)
 	command -v procmail >/dev/null 2>&1 || need procmail
 	# t/virus-scan.t: real clamd instances with a database the test writes
 	[ -x /usr/sbin/clamd ] || need clamav-daemon
+	# ... and a real c-icap with its virus_scan service as the ICAP engine
+	command -v c-icap >/dev/null 2>&1 || need c-icap
+	[ -f /usr/lib/x86_64-linux-gnu/c_icap/virus_scan.so ] ||
+		need libc-icap-mod-virus-scan
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc
