@@ -15,12 +15,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "avleaves.h"
 #include "avscan.h"
 #include "checker.h"
-#include "crypted.h"
 #include "ctl.h"
 #include "escrow.h"
-#include "explode.h"
 #include "log.h"
 
 struct state {
@@ -141,81 +140,6 @@ init(struct checker_ctx *ctx)
 	return load();
 }
 
-/* What one message's walk gathers: the leaves as an archive, and the
- * first encrypted item. */
-#define PLAIN_MAX 8      /* S/MIME parts of one message decrypted */
-
-struct leaves {
-	struct buf  tar;
-	size_t      n, bytes, skipped;
-	size_t      cap;
-	const char *crypt;                 /* its kind, or NULL */
-	char        cpath[220];            /* its path, escaped */
-	const struct state *s;
-	struct buf  plain[PLAIN_MAX];      /* decrypted by escrow */
-	size_t      nplain;
-	int         inplain;               /* walking a decrypted part */
-	size_t      lostplain;             /* decrypted leaves not sent */
-};
-
-/* An S/MIME part to the escrow keys: 1 decrypted into the next plain
- * buffer, 0 not ours (or no room), -1 error. */
-static int
-escrow(struct leaves *l, const struct explode_item *it)
-{
-	int r;
-
-	if (l->s->esc.n == 0 || l->s->av.n == 0 || it->data == NULL ||
-	    l->nplain == PLAIN_MAX)
-		return 0;
-	r = escrow_decrypt(&l->s->esc, it->data, it->len, l->s->lim.total,
-	    &l->plain[l->nplain]);
-	if (r == 1)
-		l->nplain++;
-	return r == -1 && errno == EFBIG ? 0 : r;
-}
-
-/* A leaf an engine reading the raw message may not reach: anything
- * below a container or out of an embedded encoding (a '/' in its
- * path), and parts whose MIME a parser could read another way. */
-static int
-on_item(void *arg, const struct explode_item *it)
-{
-	struct leaves *l = arg;
-	const unsigned odd = MIME_AMBIGUOUS | MIME_NOEND | MIME_NOBOUNDARY |
-	    MIME_BADCTE | MIME_BADB64 | MIME_BADQP | MIME_NOHDR;
-
-	const char *k = crypted_kind(it);
-	int dec = 0;
-
-	if (k && strcmp(k, "S/MIME enveloped-data") == 0 &&
-	    (dec = escrow(l, it)) == -1)
-		return -1;
-	if (l->crypt == NULL && k && !dec) {
-		struct buf e = BUF_INIT;
-		l->crypt = k;
-		if (explode_escape(it->path, strlen(it->path), &e) == -1)
-			return -1;
-		/* 50 containers deep: the end says where */
-		snprintf(l->cpath, sizeof l->cpath, "%s%s", e.len > 200 ? "..." : "",
-		    e.len > 200 ? e.p + e.len - 197 : e.p);
-		buf_free(&e);
-	}
-	if (it->data == NULL || it->len == 0 || (!l->inplain &&
-	    strchr(it->path, '/') == NULL && !(it->flags & odd)))
-		return 0;
-	if (l->bytes + it->len + 512 > l->cap) {
-		l->skipped++;
-		/* no engine sees a decrypted part but in the leaves */
-		l->lostplain += l->inplain;
-		return 0;
-	}
-	if (avscan_tar_add(&l->tar, l->n++, it->data, it->len) == -1)
-		return -1;
-	l->bytes += it->len + 512;
-	return 0;
-}
-
 /* The X-Virus-* headers, in the form clamassassin's procmail recipes
  * read: X-Virus-Status Yes or No (here also Unscanned), the name in
  * X-Virus-Report. */
@@ -260,7 +184,7 @@ job_run(void *arg)
  * Then, in the order of the control files: the first virus into found,
  * the first failure into miss, the clean engines' names. */
 static void
-scan_all(const struct state *s, const struct msg *m, const struct leaves *l,
+scan_all(const struct state *s, const struct msg *m, const struct avleaves *l,
     char *found, size_t fn, char *miss, size_t mn, char *names, size_t nn)
 {
 	struct job j[AVSCAN_MAX_ENGINES];
@@ -297,67 +221,21 @@ scan_all(const struct state *s, const struct msg *m, const struct leaves *l,
 	}
 }
 
-/* Wipe what was decrypted: it never outlives the verdict. */
-static void
-leaves_free(struct leaves *l)
-{
-	size_t i;
-
-	for (i = 0; i < PLAIN_MAX; i++) {
-		if (l->plain[i].p)
-			explicit_bzero(l->plain[i].p, l->plain[i].len);
-		buf_free(&l->plain[i]);
-	}
-	if (l->nplain && l->tar.p)
-		explicit_bzero(l->tar.p, l->tar.len);
-	buf_free(&l->tar);
-}
-
 static int
 judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
     const struct envelope *e, struct verdict_result *r, struct buf *hdrs)
 {
 	struct state *s = ctx->tool;
-	struct leaves l;
-	struct explode_stats xs;
+	struct avleaves l;
 	char found[AVSCAN_NAME_MAX + 80] = "", miss[VERDICT_TEXT_MAX] = "";
 	char names[200] = "";
-	size_t i;
 
-	memset(&l, 0, sizeof l);
-	l.s = s;
-	l.cap = s->av.n ? s->av.leafbytes : 0;
-	if (explode_message(m->raw.p ? m->raw.p : "", m->raw.len, &s->lim,
-	    on_item, &l, &xs) == -1) {
-		leaves_free(&l);
+	if (avleaves_gather(&l, m->raw.p ? m->raw.p : "", m->raw.len, &s->lim,
+	    s->av.n ? s->av.leafbytes : 0, &s->esc) == -1) {
+		avleaves_free(&l);
 		verdict_set(r, VERDICT_TEMPFAIL, "4.3.0", "unable to take the "
 		    "message apart: %s", strerror(errno));
 		return 0;
-	}
-	/* each decrypted part whole, and every leaf in it, go to the
-	 * engines; one decrypted in there is walked in its turn */
-	l.inplain = 1;
-	for (i = 0; i < l.nplain; i++) {
-		if (l.bytes + l.plain[i].len + 512 > l.cap) {
-			l.skipped++;
-			l.lostplain++;
-		} else if (avscan_tar_add(&l.tar, l.n++, l.plain[i].p,
-		    l.plain[i].len) == -1) {
-			leaves_free(&l);
-			return -1;
-		} else
-			l.bytes += l.plain[i].len + 512;
-		if (explode_message(l.plain[i].p, l.plain[i].len, &s->lim, on_item,
-		    &l, &xs) == -1) {
-			leaves_free(&l);
-			verdict_set(r, VERDICT_TEMPFAIL, "4.3.0", "unable to take the "
-			    "decrypted part apart: %s", strerror(errno));
-			return 0;
-		}
-	}
-	if (l.n && avscan_tar_end(&l.tar) == -1) {
-		leaves_free(&l);
-		return -1;
 	}
 	if (l.skipped && s->av.n)
 		log_warn(0, "%zu leaves past virusleafbytes (%zu) go to the engines "
@@ -367,7 +245,7 @@ judge(struct checker_ctx *ctx, const struct msg *m, const struct hdr *h,
 	if (l.lostplain && miss[0] == '\0' && s->av.n)
 		snprintf(miss, sizeof miss, "%zu decrypted leaves past "
 		    "virusleafbytes", l.lostplain);
-	leaves_free(&l);
+	avleaves_free(&l);
 	if (found[0]) {
 		verdict_raise(r, s->onvirus, "5.7.1", "%s", found);
 		if (ctx->annotate)

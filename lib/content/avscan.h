@@ -59,9 +59,4 @@ int avscan_scan(const struct avscan_engine *, const char *data, size_t len,
 void avscan_clamd_reply(const char *, size_t, struct avscan_result *);
 int  avscan_icap_reply(const char *, size_t, int eof, struct avscan_result *);
 
-/* A ustar archive of leaves, which every engine opens member by member:
- * one round trip for a message's extracted leaves. */
-int avscan_tar_add(struct buf *, size_t n, const char *data, size_t len);
-int avscan_tar_end(struct buf *);
-
 #endif

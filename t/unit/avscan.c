@@ -1,8 +1,9 @@
-/* Unit tests for lib/content/avscan.c and crypted.c: engine lines, the
+/* Unit tests for lib/content/avscan.c, avleaves.c and crypted.c: engine lines, the
  * answers of clamd and ICAP engines as bytes, the leaf archive. */
 #include <stdio.h>
 #include <string.h>
 
+#include "avleaves.h"
 #include "avscan.h"
 #include "crypted.h"
 #include "tap.h"
@@ -145,8 +146,8 @@ test_tar(void)
 	size_t i;
 	char want[16];
 
-	tap_ok(avscan_tar_add(&t, 0, "hello", 5) == 0 && avscan_tar_add(&t, 1,
-	    "", 0) == 0 && avscan_tar_end(&t) == 0, "an archive of two leaves");
+	tap_ok(avleaves_tar_add(&t, 0, "hello", 5) == 0 && avleaves_tar_add(&t, 1,
+	    "", 0) == 0 && avleaves_tar_end(&t) == 0, "an archive of two leaves");
 	tap_is_long((long)t.len, 512 + 512 + 512 + 1024, "blocks of 512");
 	tap_is(t.p, "leaf-0", "the first member's name is ours");
 	tap_ok(memcmp(t.p + 257, "ustar", 6) == 0, "ustar magic");
