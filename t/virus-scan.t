@@ -199,6 +199,14 @@ run virus-scan <"$tmp/clean.eml"
 is_exit 'an answer we cannot read: tempfail' 111
 like    'quoted, cleaned' 'answered: I am not an engine'
 
+"$PY" "$ICAPD" "$tmp/flood.port" flood "unix:$tmp/flood.sock" 2>/dev/null &
+pids="$pids $!"
+wait_for "$tmp/flood.port"
+control clamd "$tmp/flood.sock"
+run virus-scan <"$tmp/clean.eml"
+is_exit 'an answer without an end, 1 MiB of it: tempfail' 111
+like    'read to its cap and quoted short' '^virus-scan tempfail 4\.3\.0 unscanned: clamd .*answered: A{100,150}$'
+
 control clamd '# comment' 'not an engine'
 run virus-scan <"$tmp/clean.eml"
 is_exit 'a bad control/clamd line: 111' 111

@@ -3,8 +3,9 @@
 with a body in chunks; the body goes to a clamd by INSTREAM and the answer
 comes back as 204 (clean) or 200 with X-Infection-Found (a virus), or 500
 when clamd could not scan.  Also broken engines in clamd's place:
-'stall' accepts and never answers, 'garbage' answers what no engine says.
-Usage: icapd.py PORTFILE CLAMD_SOCKET|stall|garbage [tcp|unix:PATH]"""
+'stall' accepts and never answers, 'garbage' answers what no engine says,
+'flood' answers 1 MiB without an end.
+Usage: icapd.py PORTFILE CLAMD_SOCKET|stall|garbage|flood [tcp|unix:PATH]"""
 import socket, socketserver, struct, sys, threading, time
 
 portfile, clamd = sys.argv[1], sys.argv[2]
@@ -34,6 +35,14 @@ class H(socketserver.StreamRequestHandler):
     def handle(self):
         if clamd == "stall":
             time.sleep(120)
+            return
+        if clamd == "flood":
+            self.request.recv(65536)
+            try:
+                self.request.sendall(b"A" * 1048576)
+            except OSError:
+                pass
+            time.sleep(1)
             return
         if clamd == "garbage":
             self.request.recv(65536)
