@@ -9,17 +9,20 @@
  * engines' answers are parsed as a stranger's bytes too.  Runs under the
  * caller's uid, never as root by choice. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "avleaves.h"
 #include "avscan.h"
 #include "checker.h"
 #include "ctl.h"
 #include "escrow.h"
+#include "io.h"
 #include "log.h"
 
 struct state {
@@ -159,6 +162,7 @@ struct job {
 	const char *raw, *tar;
 	size_t      rawlen, tarlen;
 	unsigned    timeout_ms;
+	int         cancel[2];     /* a pipe: readable once a virus is found */
 	int         part;          /* where it stopped: 0 raw, 1 leaves */
 	struct avscan_result ar;
 };
@@ -170,11 +174,14 @@ job_run(void *arg)
 
 	for (j->part = 0; j->part < (j->tar ? 2 : 1); j->part++)
 		if (avscan_scan(j->en, j->part ? j->tar : j->raw, j->part ?
-		    j->tarlen : j->rawlen, j->timeout_ms, &j->ar) == -1 ||
+		    j->tarlen : j->rawlen, j->timeout_ms, j->cancel[0], &j->ar) == -1 ||
 		    j->ar.st != AVSCAN_CLEAN)
 			break;
 	if (j->part == 2)
 		j->part = 1;
+	/* the others need not finish: one virus decides */
+	if (j->ar.st == AVSCAN_FOUND && j->cancel[1] != -1)
+		(void)io_write_all(j->cancel[1], "x", 1);
 	return NULL;
 }
 
@@ -189,9 +196,11 @@ scan_all(const struct state *s, const struct msg *m, const struct avleaves *l,
 {
 	struct job j[AVSCAN_MAX_ENGINES];
 	pthread_t t[AVSCAN_MAX_ENGINES];
-	int started[AVSCAN_MAX_ENGINES];
+	int started[AVSCAN_MAX_ENGINES], cancel[2] = { -1, -1 };
 	size_t i;
 
+	if (s->av.n > 1 && pipe2(cancel, O_CLOEXEC | O_NONBLOCK) == -1)
+		cancel[0] = cancel[1] = -1;
 	for (i = 0; i < s->av.n; i++) {
 		memset(&j[i], 0, sizeof j[i]);
 		j[i].en = &s->av.e[i];
@@ -200,6 +209,8 @@ scan_all(const struct state *s, const struct msg *m, const struct avleaves *l,
 		j[i].tar = l->n ? l->tar.p : NULL;
 		j[i].tarlen = l->tar.len;
 		j[i].timeout_ms = s->av.timeout_ms;
+		j[i].cancel[0] = cancel[0];
+		j[i].cancel[1] = cancel[1];
 		/* one engine, or no thread to be had: here */
 		started[i] = s->av.n > 1 &&
 		    pthread_create(&t[i], NULL, job_run, &j[i]) == 0;
@@ -218,6 +229,10 @@ scan_all(const struct state *s, const struct msg *m, const struct avleaves *l,
 		else if (k->ar.st == AVSCAN_CLEAN)
 			snprintf(names + strlen(names), nn - strlen(names), "%s%s",
 			    names[0] ? ", " : "", k->en->label);
+	}
+	if (cancel[0] != -1) {
+		close(cancel[0]);
+		close(cancel[1]);
 	}
 }
 

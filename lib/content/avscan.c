@@ -225,11 +225,17 @@ avscan_load(struct avscan_conf *c, char *err, size_t errsize)
 
 /* --- sockets against a deadline ---------------------------------- */
 
-/* Wait for ev on fd until the deadline; 0, or -1 with ETIMEDOUT. */
+/* The descriptor that, once readable, calls off this thread's scan
+ * (avscan_scan's cancel): per thread, so that the engines of one message,
+ * scanned at once, can be stopped when one of them has found a virus. */
+static __thread int cancel_fd = -1;
+
+/* Wait for ev on fd until the deadline; 0, or -1 with ETIMEDOUT, or
+ * ECANCELED when the scan was called off. */
 static int
 wait_fd(int fd, short ev, long deadline)
 {
-	struct pollfd pf = { fd, ev, 0 };
+	struct pollfd pf[2] = { { fd, ev, 0 }, { cancel_fd, POLLIN, 0 } };
 	long left;
 	int r;
 
@@ -238,7 +244,12 @@ wait_fd(int fd, short ev, long deadline)
 			errno = ETIMEDOUT;
 			return -1;
 		}
-		r = poll(&pf, 1, left > 60000 ? 60000 : (int)left);
+		r = poll(pf, cancel_fd == -1 ? 1 : 2, left > 60000 ? 60000 :
+		    (int)left);
+		if (r > 0 && pf[1].revents) {
+			errno = ECANCELED;
+			return -1;
+		}
 		if (r > 0)
 			return 0;
 		if (r == -1 && errno != EINTR)
@@ -307,7 +318,7 @@ dial(const struct avscan_engine *e, long deadline)
 		saved = errno;
 		close(fd);
 		fd = -1;
-		if (saved == ETIMEDOUT)
+		if (saved == ETIMEDOUT || saved == ECANCELED)
 			break;
 	}
 	freeaddrinfo(ai);
@@ -665,16 +676,18 @@ icap_scan(const struct avscan_engine *e, int fd, const char *data, size_t len,
 	return 0;
 }
 
-/* Scan data with engine e within timeout_ms, into r.  0; -1 only when
- * out of memory (r is then unscanned too). */
+/* Scan data with engine e within timeout_ms, into r; cancel (or -1)
+ * readable calls it off, unscanned.  0; -1 only when out of memory (r
+ * is then unscanned too). */
 int
 avscan_scan(const struct avscan_engine *e, const char *data, size_t len,
-    unsigned timeout_ms, struct avscan_result *r)
+    unsigned timeout_ms, int cancel, struct avscan_result *r)
 {
 	long deadline = now_ms() + timeout_ms;
 	int fd, rc;
 
 	memset(r, 0, sizeof *r);
+	cancel_fd = cancel;
 	if ((fd = dial(e, deadline)) == -1) {
 		if (errno == ETIMEDOUT)
 			unscanned(r, "timed out connecting");

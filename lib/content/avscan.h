@@ -51,7 +51,7 @@ int avscan_engine_parse(const char *line, struct avscan_engine *, int icap,
 	char *err, size_t);
 int avscan_load(struct avscan_conf *, char *err, size_t);
 int avscan_scan(const struct avscan_engine *, const char *data, size_t len,
-	unsigned timeout_ms, struct avscan_result *);
+	unsigned timeout_ms, int cancel, struct avscan_result *);
 
 /* The reply parsers (fuzzed): clamd's one reply; an ICAP response's
  * head.  icap returns 1 when the reply is complete enough to judge, 0
