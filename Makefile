@@ -55,6 +55,7 @@ PKGS_filetype-check = libmagic libcrypto libseccomp
 PKGS_relay-out    = openssl libunbound
 PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
 PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
+PKGS_virus-scan   = libcrypto libseccomp
 PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp
@@ -165,6 +166,7 @@ bench: all
 	@sh share/devel/bench-smtpd.sh $(abspath $(BIN))
 	@sh share/devel/bench-dnsbl.sh $(abspath $(BIN))
 	@sh share/devel/bench-spam.sh $(abspath $(BIN))
+	@sh share/devel/bench-virus.sh $(abspath $(BIN))
 	@sh share/devel/bench-flow.sh $(abspath $(BIN))
 
 lint: all

@@ -153,7 +153,8 @@ static int
 resident_capable(const struct spawn_argv *a)
 {
 	static const char *const ours[] = { "header-strip", "spoof-check",
-		"filetype-check", "spam-score", "dnsbl-check", "relay-out", NULL };
+		"filetype-check", "spam-score", "dnsbl-check", "relay-out",
+		"virus-scan", NULL };
 	const char *b = strrchr(a->v[0], '/');
 	size_t i;
 

@@ -74,6 +74,12 @@ test)
 	[ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need publicsuffix
 	# t/procmail.t: the README's and the pages' recipes under a real procmail
 	command -v procmail >/dev/null 2>&1 || need procmail
+	# t/virus-scan.t: real clamd instances with a database the test writes
+	[ -x /usr/sbin/clamd ] || need clamav-daemon
+	# ... and a real c-icap with its virus_scan service as the ICAP engine
+	command -v c-icap >/dev/null 2>&1 || need c-icap
+	[ -f /usr/lib/x86_64-linux-gnu/c_icap/virus_scan.so ] ||
+		need libc-icap-mod-virus-scan
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc
@@ -90,6 +96,9 @@ bench)
 	# with their network checks off (bench-spam.sh); not needed by make check
 	perl -MMail::SpamAssassin -e 1 >/dev/null 2>&1 || need spamassassin
 	{ command -v rspamd && command -v rspamc; } >/dev/null 2>&1 || need rspamd
+	# virus-scan beside clamdscan, both against a private clamd
+	[ -x /usr/sbin/clamd ] || need clamav-daemon
+	command -v clamdscan >/dev/null 2>&1 || need clamdscan
 	# bench-flow.py, the end-to-end load generator and watcher (Debian's
 	# python: its smtplib, ctypes for inotify)
 	[ -x /usr/bin/python3 ] || need python3
