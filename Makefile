@@ -48,6 +48,7 @@ TOOLS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 # libseccomp: the stages' filter (lib/core/sandbox.c), set by the
 # supervisor before a stage's exec and by each filter once it started.
 PKGS_header-strip = libpcre2-8 libseccomp
+PKGS_dkim-sign    = libcrypto libseccomp
 PKGS_spoof-check  = libcrypto libseccomp
 PKGS_smtpd-accept = openssl lmdb libseccomp
 PKGS_mime-explode = libseccomp

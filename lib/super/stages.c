@@ -96,7 +96,7 @@ static int
 resident_capable(const struct spawn_argv *a)
 {
 	static const char *const ours[] = { "header-strip", "spoof-check",
-		"filetype-check", "spam-score", "dnsbl-check", NULL };
+		"filetype-check", "spam-score", "dnsbl-check", "dkim-sign", NULL };
 	const char *b = strrchr(a->v[0], '/');
 	size_t i;
 
