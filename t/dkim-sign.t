@@ -216,6 +216,47 @@ run dkim-sign "$tmp/one.eml"
 is_exit 'a file argument works as stdin does' 0
 is 'two signatures' "$(grep -c '^DKIM-Signature:' "$got")" 2
 
+## RFC 8463 appendix A: its keys, its message (../shared/auth-suites)
+
+ec=${PORTCULLIS_SHARED:-$top/../shared}/auth-suites/mailauth/dkim-ec
+if [ -f "$ec/signed.eml" ]; then
+	c8463=$tmp/c8463
+	mkdir -p "$c8463/dkim/football.example.com"
+	cp "$ec/private-rsa.key" "$c8463/dkim/football.example.com/test.key"
+	# the RFC gives the Ed25519 private key as its bare 32-byte seed:
+	# wrapped here in PKCS#8 (RFC 8410), the form openssl reads
+	{ printf '302e020100300506032b657004220420' | xxd -r -p
+	  base64 -d "$ec/private-ec.key"; } | openssl pkey -inform DER \
+		-out "$c8463/dkim/football.example.com/brisbane.key"
+	control() { _f=$c8463/$1; shift; : >"$_f"; for _l in "$@"; do printf '%s\n' "$_l" >>"$_f"; done; }
+	control dkimheaders from to subject date message-id
+	control dkimoversign from subject date
+	run dkim-sign -C "$c8463" --dns-record
+	like 'RFC 8463: the Ed25519 record is the RFC'"'"'s' \
+		'^brisbane\._domainkey\.football\.example\.com\. IN TXT \( "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=" \)$'
+	like 'RFC 8463: the RSA record is the RFC'"'"'s' \
+		'"v=DKIM1; k=rsa; p=MIGfMA0GCSqGSIb3DQEBAQUAA4GNADCBiQKBgQDkHlOQoBTzWRiGs5V6NpP3idY6Wk08a5qhdR6wy5bdOKb2jLQiY/J16JYi0Qvx/byYzCNb3W91y3FutACDfzwQ/BC/e/8uBsCR\+yz1Lxj\+PL6lHvqMKrM3rG4hstT5QjvHO9PzoxZyVYLzBfO2EeC3Ip3G\+2kryOTIKT\+l/K4w3QIDAQAB"'
+	dkim-sign -C "$c8463" --dns-record | $PY -c 'import re, sys
+for l in sys.stdin:
+    m = re.match(r"(\S+) IN TXT \((.*)\)$", l)
+    if m:
+        print(m.group(1), "".join(re.findall(r"\"([^\"]*)\"", m.group(2))))' >"$tmp/recs8463"
+	# the message without the RFC's signatures, with CRLF as it travels
+	sed -n '/^From: /,$p' "$ec/signed.eml" | sed 's/\r*$/\r/' >"$tmp/8463.eml"
+	run dkim-sign -C "$c8463" "$tmp/8463.eml"
+	cp "$got" "$tmp/8463.signed"
+	is 'RFC 8463: the same fields, oversigned as the RFC does' \
+		"$(sed '/^$/q' "$tmp/8463.signed" | tr -d '\r\n\t' | grep -oE '(^|[; ])h=[^;]*' | sed 's/^[; ]//' | sort -u)" \
+		'h=from:from:to:subject:subject:date:date:message-id'
+
+	is 'RFC 8463: bh= is the RFC'"'"'s for both' \
+		"$(grep -o 'bh=[^;]*' "$tmp/8463.signed" | sort -u)" \
+		'bh=2jUSOH9NhtVGCQWNr9BrIAPreKQjO6Sn7XIkfJVOzv8='
+	run $PY "$verify" "$tmp/recs8463" <"$tmp/8463.signed"
+	is_exit 'RFC 8463: dkimpy verifies both with the RFC'"'"'s own records' 0
+	control() { _f=$PORTCULLIS_CONTROL/$1; shift; : >"$_f"; for _l in "$@"; do printf '%s\n' "$_l" >>"$_f"; done; }
+fi
+
 ## The resident mode (lib/queue/serve.h), as the supervisor drives it
 
 printf 'From: a@nokey.test\nSubject: s\n\nbody\n' >"$tmp/nokey.eml"
