@@ -20,6 +20,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "msg.h"
+#include "mtasts.h"
 #include "relay.h"
 #include "route.h"
 #include "smtpc.h"
@@ -32,6 +33,9 @@ struct conf {
 	char port[8];
 	unsigned long tconnect, tremote, tdns, maxmx;
 	struct dns *dns;
+	char mtasts[8], stsport[8], stscache[4096];  /* RFC 8461, mtasts.h */
+	unsigned long tsts;
+	int tls_explicit;   /* control/tls-policy named the domain itself */
 };
 
 static struct conf cf;
@@ -53,6 +57,7 @@ tls_policy(const char *domain, enum relay_tls *t)
 	int pass;
 
 	*t = RELAY_TLS_MAY;
+	cf.tls_explicit = 0;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < cf.tlspol.n; i++) {
 			char *v = cf.tlspol.v[i], *sp = v + strcspn(v, " \t");
@@ -63,6 +68,7 @@ tls_policy(const char *domain, enum relay_tls *t)
 				continue;
 			if (pass == 1 && !wild)
 				continue;
+			cf.tls_explicit = pass == 0;
 			return relay_parse_tls(pol, t);
 		}
 	return 0;
@@ -165,6 +171,37 @@ done:
 	free(a6);
 }
 
+/* MTA-STS (RFC 8461, lib/delivery/mtasts.c) for a delivery to the MX
+ * hosts of domain, unless control/mtasts is off or control/tls-policy
+ * names the domain itself (the administrator's word wins).  0 go on, with
+ * the hosts the policy allows and TLS verified under enforce; -1 deferred
+ * with the reason. */
+static int
+sts(struct relay_job *j, const char *domain, const char **host, size_t *n)
+{
+	struct mtasts_conf sc = { j->cafile, cf.stsport, cf.stscache,
+		(long)cf.tsts };
+	char note[600], d[256];
+	int verify = 0, r;
+
+	if (strcmp(cf.mtasts, "off") == 0 || cf.tls_explicit)
+		return 0;
+	r = mtasts_delivery(cf.dns, &sc, domain, host, n, &verify, note,
+	    sizeof note);
+	log_clean(d, sizeof d, domain, strlen(domain));
+	if (r != 0) {
+		relay_set_pending(j, RELAY_TEMP, "451 4.7.5 %s", r == 1 ? note :
+		    "MTA-STS: out of memory");
+		return -1;
+	}
+	log_info("domain=%s %s", d, note);
+	if (verify) {
+		j->tls = RELAY_TLS_VERIFY;
+		j->tlsby = "MTA-STS enforce";
+	}
+	return 0;
+}
+
 /* Deliver to a domain's MX hosts, with the RFC 5321 5.1 fallback to the
  * domain itself and RFC 7505 null MX. */
 static void
@@ -204,7 +241,8 @@ by_mx(struct relay_job *j, const char *domain)
 		    "failed: %s", domain, dns_status_name(mx.status));
 		return;
 	}
-	try_hosts(j, host, n, cf.port, 0);
+	if (sts(j, domain, host, &n) == 0)
+		try_hosts(j, host, n, cf.port, 0);
 	dns_answer_free(&mx);
 }
 
@@ -295,8 +333,17 @@ config(void)
 	    ctl_ulong("timeoutconnect", 30, 1, 600, &cf.tconnect) == -1 ||
 	    ctl_ulong("timeoutremote", 300, 1, 3600, &cf.tremote) == -1 ||
 	    ctl_ulong("timeoutdns", 30, 1, 600, &cf.tdns) == -1 ||
-	    ctl_ulong("maxmx", 10, 1, DNS_MAX_RR, &cf.maxmx) == -1) {
+	    ctl_ulong("maxmx", 10, 1, DNS_MAX_RR, &cf.maxmx) == -1 ||
+	    ctl_string("mtasts", "on", cf.mtasts, sizeof cf.mtasts) == -1 ||
+	    ctl_string("mtastsport", "443", cf.stsport, sizeof cf.stsport) == -1 ||
+	    ctl_string("mtastscache", "/var/cache/portcullis/mta-sts",
+	    cf.stscache, sizeof cf.stscache) == -1 ||
+	    ctl_ulong("timeoutmtasts", 30, 1, 600, &cf.tsts) == -1) {
 		log_fatal(errno, "unable to read the control files");
+		return -1;
+	}
+	if (strcmp(cf.mtasts, "on") != 0 && strcmp(cf.mtasts, "off") != 0) {
+		log_fatal(0, "control/mtasts: on or off, not %.20s", cf.mtasts);
 		return -1;
 	}
 	return 0;

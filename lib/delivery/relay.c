@@ -182,8 +182,9 @@ open_session(struct relay_job *j, struct smtpc *c, struct smtpc_reply *ext)
 	if (!(ext->ext & SMTPC_EXT_STARTTLS)) {
 		if (j->tls == RELAY_TLS_MAY)
 			return 0;
-		snprintf(j->why, sizeof j->why, "TLS required (policy %s) but "
-		    "STARTTLS not offered", j->tls == RELAY_TLS_VERIFY ? "verify" :
+		snprintf(j->why, sizeof j->why, "TLS required (%s%s) but "
+		    "STARTTLS not offered", j->tlsby ? j->tlsby : "policy ",
+		    j->tlsby ? "" : j->tls == RELAY_TLS_VERIFY ? "verify" :
 		    "encrypt");
 		return 1;
 	}
@@ -197,7 +198,8 @@ open_session(struct relay_job *j, struct smtpc *c, struct smtpc_reply *ext)
 	}
 	if (smtpc_starttls(c, j->tlsname, j->tls == RELAY_TLS_VERIFY, j->cafile,
 	    j->tlsinfo, sizeof j->tlsinfo) == -1) {
-		snprintf(j->why, sizeof j->why, "TLS: %s", j->tlsinfo);
+		snprintf(j->why, sizeof j->why, "TLS%s%s%s: %s", j->tlsby ? " (" :
+		    "", j->tlsby ? j->tlsby : "", j->tlsby ? ")" : "", j->tlsinfo);
 		j->tlsinfo[0] = '\0';
 		return 1;
 	}

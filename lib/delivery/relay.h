@@ -43,6 +43,8 @@ struct relay_job {
 	enum relay_tls tls;
 	const char *cafile;      /* RELAY_TLS_VERIFY: NULL = the system's */
 	const char *tlsname;     /* the name the certificate must carry */
+	const char *tlsby;       /* who asked for tls, for the reasons given:
+	                          * NULL control/tls-policy, "MTA-STS enforce" */
 	char        why[SMTPC_TEXT_MAX + 64];  /* why a host was given up */
 	char        tlsinfo[128];
 };
