@@ -15,6 +15,7 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "dane.h"
 #include "dns.h"
 #include "env.h"
 #include "log.h"
@@ -35,6 +36,8 @@ struct conf {
 	struct dns *dns;
 	char mtasts[8], stsport[8], stscache[4096];  /* RFC 8461, mtasts.h */
 	unsigned long tsts;
+	char anchors[4096];   /* control/dnssecanchors: DNSSEC, and so DANE */
+	int anchored;
 	int tls_explicit;   /* control/tls-policy named the domain itself */
 };
 
@@ -84,6 +87,14 @@ resolver(void)
 
 	if (cf.dns == NULL && (cf.dns = dns_open(err, sizeof err)) == NULL)
 		log_warn(0, "DNS: %s", err);
+	else if (cf.dns && cf.anchors[0] && !cf.anchored) {
+		if (dns_trust_anchors(cf.dns, cf.anchors, err, sizeof err) == -1) {
+			log_warn(0, "DNS: %s", err);
+			dns_close(cf.dns);
+			cf.dns = NULL;
+		} else
+			cf.anchored = 1;
+	}
 	return cf.dns;
 }
 
@@ -119,7 +130,7 @@ addresses(const char *const *host, size_t n, struct dns_answer *a4,
  * (RFC 5321 5.1: MX hosts in order, every address of each). */
 static void
 try_hosts(struct relay_job *j, const char *const *host, size_t n,
-    const char *port, int lmtp)
+    const char *port, int lmtp, const struct dane_host *dh)
 {
 	struct dns_answer *a4 = calloc(n, sizeof *a4), *a6 = calloc(n, sizeof *a6);
 	char err[300], last[sizeof j->why + 300] = "no address found";
@@ -133,6 +144,14 @@ try_hosts(struct relay_job *j, const char *const *host, size_t n,
 	for (i = 0; i < n; i++) {
 		struct dns_answer *fam[2] = { &a4[i], &a6[i] };
 		int f;
+		/* RFC 7672 2.2.1: a host whose TLSA lookup failed is not used */
+		j->dane = dh ? &dh[i] : NULL;
+		if (dh && dh[i].state == DANE_FAIL) {
+			snprintf(last, sizeof last, "%.255s: DANE: TLSA lookup failed",
+			    host[i]);
+			log_info("host=%s gave up: TLSA lookup failed", host[i]);
+			continue;
+		}
 		if (a4[i].status == DNS_TEMP || a6[i].status == DNS_TEMP)
 			any_temp = 1;
 		for (f = 0; f < 2; f++)
@@ -160,9 +179,11 @@ try_hosts(struct relay_job *j, const char *const *host, size_t n,
 	}
 	(void)lmtp;
 	(void)any_temp;
+	j->dane = NULL;
 	/* no host took it: temporary, the next attempt may reach one */
 	relay_set_pending(j, RELAY_TEMP, "451 4.4.1 %.400s", last);
 done:
+	j->dane = NULL;
 	for (i = 0; a4 && a6 && i < n; i++) {
 		dns_answer_free(&a4[i]);
 		dns_answer_free(&a6[i]);
@@ -202,6 +223,38 @@ sts(struct relay_job *j, const char *domain, const char **host, size_t *n)
 	return 0;
 }
 
+/* The TLSA records of the n MX hosts (RFC 7672, lib/delivery/dane.c),
+ * when the MX answer was secure.  *dh: one per host when at least one
+ * host has DANE (or its lookup failed), else NULL.  -1: deferred. */
+static int
+dane_for(struct relay_job *j, const char **host, size_t n,
+    struct dane_host **dh)
+{
+	struct dane_host *d = calloc(n ? n : 1, sizeof *d);
+	size_t i, any = 0;
+
+	if (d == NULL || dane_lookup(cf.dns, host, n, cf.port,
+	    (int)cf.tdns * 1000, d) == -1) {
+		free(d);
+		relay_set_pending(j, RELAY_TEMP, "451 4.4.3 DNS error (TLSA)");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		any += d[i].state != DANE_NONE;
+		log_info("host=%s dane=%s", host[i], d[i].state == DANE_ON ? "yes" :
+		    d[i].state == DANE_UNUSABLE ? "unusable" :
+		    d[i].state == DANE_FAIL ? "lookup-failed" : "no");
+	}
+	if (any == 0) {
+		for (i = 0; i < n; i++)
+			dane_host_free(&d[i]);
+		free(d);
+		d = NULL;
+	}
+	*dh = d;
+	return 0;
+}
+
 /* Deliver to a domain's MX hosts, with the RFC 5321 5.1 fallback to the
  * domain itself and RFC 7505 null MX. */
 static void
@@ -209,6 +262,7 @@ by_mx(struct relay_job *j, const char *domain)
 {
 	struct dns_answer mx;
 	const char *host[DNS_MAX_RR];
+	struct dane_host *dh = NULL;
 	size_t i, n = 0;
 
 	if (resolver() == NULL || dns_submit(cf.dns, domain, DNS_MX, &mx) == -1 ||
@@ -241,8 +295,17 @@ by_mx(struct relay_job *j, const char *domain)
 		    "failed: %s", domain, dns_status_name(mx.status));
 		return;
 	}
-	if (sts(j, domain, host, &n) == 0)
-		try_hosts(j, host, n, cf.port, 0);
+	/* DANE where the MX answer was signed; where a host has it, DANE
+	 * wins and MTA-STS is not consulted */
+	if (cf.anchored && mx.secure && dane_for(j, host, n, &dh) == -1) {
+		dns_answer_free(&mx);
+		return;
+	}
+	if (dh != NULL || sts(j, domain, host, &n) == 0)
+		try_hosts(j, host, n, cf.port, 0, dh);
+	for (i = 0; dh && i < n; i++)
+		dane_host_free(&dh[i]);
+	free(dh);
 	dns_answer_free(&mx);
 }
 
@@ -318,7 +381,7 @@ deliver(struct relay_job *j, const struct route *rt, const char *domain)
 			    rt->host + 1);
 			h[0] = lit;
 		}
-		try_hosts(j, h, 1, rt->port, j->lmtp);
+		try_hosts(j, h, 1, rt->port, j->lmtp, NULL);
 	}
 }
 
@@ -338,7 +401,8 @@ config(void)
 	    ctl_string("mtastsport", "443", cf.stsport, sizeof cf.stsport) == -1 ||
 	    ctl_string("mtastscache", "/var/cache/portcullis/mta-sts",
 	    cf.stscache, sizeof cf.stscache) == -1 ||
-	    ctl_ulong("timeoutmtasts", 30, 1, 600, &cf.tsts) == -1) {
+	    ctl_ulong("timeoutmtasts", 30, 1, 600, &cf.tsts) == -1 ||
+	    ctl_string("dnssecanchors", "", cf.anchors, sizeof cf.anchors) == -1) {
 		log_fatal(errno, "unable to read the control files");
 		return -1;
 	}

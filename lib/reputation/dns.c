@@ -84,6 +84,22 @@ dns_open(char *err, size_t errsize)
 	return d;
 }
 
+/* DNSSEC validation with the trust anchors in file (DS or DNSKEY records
+ * in zone file form, as unbound's trust-anchor-file): answers then carry
+ * secure (dns_answer) and bogus ones are temporary failures.  Before the
+ * first query.  0, or -1 with err set. */
+int
+dns_trust_anchors(struct dns *d, const char *file, char *err, size_t errsize)
+{
+	int r;
+
+	if ((r = ub_ctx_add_ta_file(d->ub, file)) != 0) {
+		snprintf(err, errsize, "trust anchors %s: %s", file, ub_strerror(r));
+		return -1;
+	}
+	return 0;
+}
+
 /* A wire-format name at p (uncompressed, as libunbound hands rdata) into
  * text without the final dot; bytes outside letters, digits, '-', '_' and
  * '.' become '?', so a name can never carry a control byte. */
@@ -118,6 +134,26 @@ wire_name(const unsigned char *p, size_t n, size_t *used, char *out,
 	return 0;
 }
 
+/* A TLSA record (RFC 6698 2.1) as "USAGE SELECTOR MTYPE HEX": the data
+ * can be a whole certificate, too long for the other types' buffer. */
+static int
+tlsa_text(const unsigned char *p, size_t n, struct dns_rr *rr)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o;
+
+	if (n < 4 || n > 65535 || (rr->text = malloc(16 + 2 * n)) == NULL)
+		return -1;
+	o = (size_t)snprintf(rr->text, 16, "%u %u %u ", p[0], p[1], p[2]);
+	for (i = 3; i < n; i++) {
+		rr->text[o++] = hex[p[i] >> 4];
+		rr->text[o++] = hex[p[i] & 15];
+	}
+	rr->text[o] = '\0';
+	rr->len = o;
+	return 0;
+}
+
 /* One record's rdata as text into rr (rr->text malloc'd).  0, or -1 for
  * malformed rdata (the record is skipped). */
 int
@@ -128,6 +164,8 @@ dns_rdata_text(int type, const unsigned char *p, size_t n, struct dns_rr *rr)
 
 	rr->pref = 0;
 	rr->text = NULL;
+	if (type == DNS_TLSA)
+		return tlsa_text(p, n, rr);
 	switch (type) {
 	case DNS_A:
 		if (n != 4 || inet_ntop(AF_INET, p, t, sizeof t) == NULL)

@@ -15,6 +15,7 @@
 #define DNS_MX   15
 #define DNS_TXT  16
 #define DNS_AAAA 28
+#define DNS_TLSA 52   /* RFC 6698: text "USAGE SELECTOR MTYPE HEX" */
 
 /* What became of a query. */
 enum dns_status {
@@ -45,6 +46,8 @@ struct dns_answer {
 struct dns;
 
 struct dns *dns_open(char *err, size_t errsize);
+int  dns_trust_anchors(struct dns *, const char *file, char *err,
+	size_t errsize);
 int  dns_submit(struct dns *, const char *name, int type, struct dns_answer *);
 int  dns_wait(struct dns *, int timeout_ms);
 void dns_answer_free(struct dns_answer *);
