@@ -36,8 +36,7 @@ struct conf {
 	struct dns *dns;
 	char mtasts[8], stsport[8], stscache[4096];  /* RFC 8461, mtasts.h */
 	unsigned long tsts;
-	char anchors[4096];   /* control/dnssecanchors: DNSSEC, and so DANE */
-	int anchored;
+	char anchors[4096];   /* control/dnssecanchors: DNSSEC (dns.c), and so DANE */
 	int tls_explicit;   /* control/tls-policy named the domain itself */
 };
 
@@ -87,14 +86,6 @@ resolver(void)
 
 	if (cf.dns == NULL && (cf.dns = dns_open(err, sizeof err)) == NULL)
 		log_warn(0, "DNS: %s", err);
-	else if (cf.dns && cf.anchors[0] && !cf.anchored) {
-		if (dns_trust_anchors(cf.dns, cf.anchors, err, sizeof err) == -1) {
-			log_warn(0, "DNS: %s", err);
-			dns_close(cf.dns);
-			cf.dns = NULL;
-		} else
-			cf.anchored = 1;
-	}
 	return cf.dns;
 }
 
@@ -297,7 +288,7 @@ by_mx(struct relay_job *j, const char *domain)
 	}
 	/* DANE where the MX answer was signed; where a host has it, DANE
 	 * wins and MTA-STS is not consulted */
-	if (cf.anchored && mx.secure && dane_for(j, host, n, &dh) == -1) {
+	if (cf.anchors[0] && mx.secure && dane_for(j, host, n, &dh) == -1) {
 		dns_answer_free(&mx);
 		return;
 	}

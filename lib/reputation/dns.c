@@ -45,6 +45,7 @@ dns_open(char *err, size_t errsize)
 {
 	struct ctl_list l;
 	struct dns *d;
+	char ta[4096];
 	size_t i;
 	int r;
 
@@ -78,26 +79,25 @@ dns_open(char *err, size_t errsize)
 		return NULL;
 	}
 	ctl_free(&l);
-	/* must come after set_fwd (REAL-PARTS.md) */
+	/* control/dnssecanchors: DNSSEC validation with those trust anchors
+	 * (DS or DNSKEY records, as unbound's trust-anchor-file); answers
+	 * then carry secure, and bogus ones are temporary failures */
+	if (ctl_string("dnssecanchors", "", ta, sizeof ta) == -1) {
+		snprintf(err, errsize, "unable to read control/dnssecanchors: %s",
+		    strerror(errno));
+		dns_close(d);
+		return NULL;
+	}
+	if (ta[0] && (r = ub_ctx_add_ta_file(d->ub, ta)) != 0) {
+		snprintf(err, errsize, "trust anchors %.200s: %s", ta, ub_strerror(r));
+		dns_close(d);
+		return NULL;
+	}
+	/* must come after set_fwd (REAL-PARTS.md), and after the anchors:
+	 * it finalizes the context */
 	for (i = 0; i < sizeof local_zones / sizeof local_zones[0]; i++)
 		(void)ub_ctx_zone_remove(d->ub, local_zones[i]);
 	return d;
-}
-
-/* DNSSEC validation with the trust anchors in file (DS or DNSKEY records
- * in zone file form, as unbound's trust-anchor-file): answers then carry
- * secure (dns_answer) and bogus ones are temporary failures.  Before the
- * first query.  0, or -1 with err set. */
-int
-dns_trust_anchors(struct dns *d, const char *file, char *err, size_t errsize)
-{
-	int r;
-
-	if ((r = ub_ctx_add_ta_file(d->ub, file)) != 0) {
-		snprintf(err, errsize, "trust anchors %s: %s", file, ub_strerror(r));
-		return -1;
-	}
-	return 0;
 }
 
 /* A wire-format name at p (uncompressed, as libunbound hands rdata) into

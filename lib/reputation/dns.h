@@ -3,7 +3,8 @@
  * once under one deadline; whatever is not answered by then is a
  * temporary failure.  The resolvers come from control/resolvers ("IP" or
  * "IP@PORT" per line; missing: the system's /etc/resolv.conf), so that
- * tests point it at a server on loopback.  Answers are data from
+ * tests point it at a server on loopback; with control/dnssecanchors it
+ * validates DNSSEC (relay-out's DANE needs it).  Answers are data from
  * strangers: names are checked, text is kept as bytes with lengths. */
 #ifndef PORTCULLIS_DNS_H
 #define PORTCULLIS_DNS_H
@@ -46,8 +47,6 @@ struct dns_answer {
 struct dns;
 
 struct dns *dns_open(char *err, size_t errsize);
-int  dns_trust_anchors(struct dns *, const char *file, char *err,
-	size_t errsize);
 int  dns_submit(struct dns *, const char *name, int type, struct dns_answer *);
 int  dns_wait(struct dns *, int timeout_ms);
 void dns_answer_free(struct dns_answer *);

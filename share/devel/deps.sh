@@ -77,6 +77,9 @@ test)
 	[ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need publicsuffix
 	# t/procmail.t: the README's and the pages' recipes under a real procmail
 	command -v procmail >/dev/null 2>&1 || need procmail
+	# t/dane.t: a zone signed with ldns-signzone, served by NSD
+	command -v nsd >/dev/null 2>&1 || need nsd
+	command -v ldns-signzone >/dev/null 2>&1 || need ldnsutils
 	# t/dkim-sign.t: our signatures checked by a second implementation
 	/usr/bin/python3 -c 'import dkim, nacl' >/dev/null 2>&1 || need python3-dkim
 	;;
