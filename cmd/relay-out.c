@@ -136,7 +136,6 @@ try_hosts(struct relay_job *j, const char *const *host, size_t n,
 		struct dns_answer *fam[2] = { &a4[i], &a6[i] };
 		int f;
 		/* RFC 7672 2.2.1: a host whose TLSA lookup failed is not used */
-		j->dane = dh ? &dh[i] : NULL;
 		if (dh && dh[i].state == DANE_FAIL) {
 			snprintf(last, sizeof last, "%.255s: DANE: TLSA lookup failed",
 			    host[i]);
@@ -149,6 +148,8 @@ try_hosts(struct relay_job *j, const char *const *host, size_t n,
 			for (k = 0; k < fam[f]->n; k++) {
 				struct smtpc *c = smtpc_connect(fam[f]->rr[k].text, port,
 				    (int)cf.tconnect * 1000, err, sizeof err);
+				/* RFC 7672 2.2.2: DANE only at a signed address */
+				j->dane = dh && fam[f]->secure ? &dh[i] : NULL;
 				if (c == NULL) {
 					snprintf(last, sizeof last, "%.255s: %s", host[i], err);
 					log_info("host=%s %s", host[i], err);
