@@ -294,6 +294,8 @@ mtasts_fetch(const struct mtasts_conf *cf, const char *domain,
 	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	/* 3.3: TLS 1.2 or later */
+	curl_easy_setopt(c, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (cf->cafile && *cf->cafile)
 		curl_easy_setopt(c, CURLOPT_CAINFO, cf->cafile);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, cf->timeout_s > 0 ? cf->timeout_s : 60L);
