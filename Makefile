@@ -48,17 +48,18 @@ TOOLS = $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 # libseccomp: the stages' filter (lib/core/sandbox.c), set by the
 # supervisor before a stage's exec and by each filter once it started.
 PKGS_header-strip = libpcre2-8 libseccomp
+PKGS_dkim-sign    = libcrypto libseccomp
 PKGS_spoof-check  = libcrypto libseccomp
 PKGS_smtpd-accept = openssl lmdb libseccomp
 PKGS_mime-explode = libseccomp
 PKGS_filetype-check = libmagic libcrypto libseccomp
-PKGS_relay-out    = openssl libunbound
+PKGS_relay-out    = openssl libunbound libcurl
 PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
 PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
 PKGS_virus-scan   = libcrypto libseccomp
 PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =
-ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp
+ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp libcurl
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJ)/lib/%.o)

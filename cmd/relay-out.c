@@ -15,11 +15,13 @@
 
 #include "buf.h"
 #include "ctl.h"
+#include "dane.h"
 #include "dns.h"
 #include "env.h"
 #include "log.h"
 #include "maildir.h"
 #include "msg.h"
+#include "mtasts.h"
 #include "relay.h"
 #include "route.h"
 #include "serve.h"
@@ -33,6 +35,10 @@ struct conf {
 	char port[8];
 	unsigned long tconnect, tremote, tdns, maxmx;
 	struct dns *dns;
+	char mtasts[8], stsport[8], stscache[4096];  /* RFC 8461, mtasts.h */
+	unsigned long tsts;
+	char anchors[4096];   /* control/dnssecanchors: DNSSEC (dns.c), and so DANE */
+	int tls_explicit;   /* control/tls-policy named the domain itself */
 };
 
 static struct conf cf;
@@ -54,6 +60,7 @@ tls_policy(const char *domain, enum relay_tls *t)
 	int pass;
 
 	*t = RELAY_TLS_MAY;
+	cf.tls_explicit = 0;
 	for (pass = 0; pass < 2; pass++)
 		for (i = 0; i < cf.tlspol.n; i++) {
 			char *v = cf.tlspol.v[i], *sp = v + strcspn(v, " \t");
@@ -64,6 +71,7 @@ tls_policy(const char *domain, enum relay_tls *t)
 				continue;
 			if (pass == 1 && !wild)
 				continue;
+			cf.tls_explicit = pass == 0;
 			return relay_parse_tls(pol, t);
 		}
 	return 0;
@@ -114,7 +122,7 @@ addresses(const char *const *host, size_t n, struct dns_answer *a4,
  * (RFC 5321 5.1: MX hosts in order, every address of each). */
 static void
 try_hosts(struct relay_job *j, const char *const *host, size_t n,
-    const char *port, int lmtp)
+    const char *port, int lmtp, const struct dane_host *dh)
 {
 	struct dns_answer *a4 = calloc(n, sizeof *a4), *a6 = calloc(n, sizeof *a6);
 	char err[300], last[sizeof j->why + 300] = "no address found";
@@ -128,12 +136,21 @@ try_hosts(struct relay_job *j, const char *const *host, size_t n,
 	for (i = 0; i < n; i++) {
 		struct dns_answer *fam[2] = { &a4[i], &a6[i] };
 		int f;
+		/* RFC 7672 2.2.1: a host whose TLSA lookup failed is not used */
+		if (dh && dh[i].state == DANE_FAIL) {
+			snprintf(last, sizeof last, "%.255s: DANE: TLSA lookup failed",
+			    host[i]);
+			log_info("host=%s gave up: TLSA lookup failed", host[i]);
+			continue;
+		}
 		if (a4[i].status == DNS_TEMP || a6[i].status == DNS_TEMP)
 			any_temp = 1;
 		for (f = 0; f < 2; f++)
 			for (k = 0; k < fam[f]->n; k++) {
 				struct smtpc *c = smtpc_connect(fam[f]->rr[k].text, port,
 				    (int)cf.tconnect * 1000, err, sizeof err);
+				/* RFC 7672 2.2.2: DANE only at a signed address */
+				j->dane = dh && fam[f]->secure ? &dh[i] : NULL;
 				if (c == NULL) {
 					snprintf(last, sizeof last, "%.255s: %s", host[i], err);
 					log_info("host=%s %s", host[i], err);
@@ -155,15 +172,80 @@ try_hosts(struct relay_job *j, const char *const *host, size_t n,
 	}
 	(void)lmtp;
 	(void)any_temp;
+	j->dane = NULL;
 	/* no host took it: temporary, the next attempt may reach one */
 	relay_set_pending(j, RELAY_TEMP, "451 4.4.1 %.400s", last);
 done:
+	j->dane = NULL;
 	for (i = 0; a4 && a6 && i < n; i++) {
 		dns_answer_free(&a4[i]);
 		dns_answer_free(&a6[i]);
 	}
 	free(a4);
 	free(a6);
+}
+
+/* MTA-STS (RFC 8461, lib/delivery/mtasts.c) for a delivery to the MX
+ * hosts of domain, unless control/mtasts is off or control/tls-policy
+ * names the domain itself (the administrator's word wins).  0 go on, with
+ * the hosts the policy allows and TLS verified under enforce; -1 deferred
+ * with the reason. */
+static int
+sts(struct relay_job *j, const char *domain, const char **host, size_t *n)
+{
+	struct mtasts_conf sc = { j->cafile, cf.stsport, cf.stscache,
+		(long)cf.tsts };
+	char note[600], d[256];
+	int verify = 0, r;
+
+	if (strcmp(cf.mtasts, "off") == 0 || cf.tls_explicit)
+		return 0;
+	r = mtasts_delivery(cf.dns, &sc, domain, host, n, &verify, note,
+	    sizeof note);
+	log_clean(d, sizeof d, domain, strlen(domain));
+	if (r != 0) {
+		relay_set_pending(j, RELAY_TEMP, "451 4.7.5 %s", r == 1 ? note :
+		    "MTA-STS: out of memory");
+		return -1;
+	}
+	log_info("domain=%s %s", d, note);
+	if (verify) {
+		j->tls = RELAY_TLS_VERIFY;
+		j->tlsby = "MTA-STS enforce";
+	}
+	return 0;
+}
+
+/* The TLSA records of the n MX hosts (RFC 7672, lib/delivery/dane.c),
+ * when the MX answer was secure.  *dh: one per host when at least one
+ * host has DANE (or its lookup failed), else NULL.  -1: deferred. */
+static int
+dane_for(struct relay_job *j, const char **host, size_t n,
+    struct dane_host **dh)
+{
+	struct dane_host *d = calloc(n ? n : 1, sizeof *d);
+	size_t i, any = 0;
+
+	if (d == NULL || dane_lookup(cf.dns, host, n, cf.port,
+	    (int)cf.tdns * 1000, d) == -1) {
+		free(d);
+		relay_set_pending(j, RELAY_TEMP, "451 4.4.3 DNS error (TLSA)");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		any += d[i].state != DANE_NONE;
+		log_info("host=%s dane=%s", host[i], d[i].state == DANE_ON ? "yes" :
+		    d[i].state == DANE_UNUSABLE ? "unusable" :
+		    d[i].state == DANE_FAIL ? "lookup-failed" : "no");
+	}
+	if (any == 0) {
+		for (i = 0; i < n; i++)
+			dane_host_free(&d[i]);
+		free(d);
+		d = NULL;
+	}
+	*dh = d;
+	return 0;
 }
 
 /* Deliver to a domain's MX hosts, with the RFC 5321 5.1 fallback to the
@@ -173,6 +255,7 @@ by_mx(struct relay_job *j, const char *domain)
 {
 	struct dns_answer mx;
 	const char *host[DNS_MAX_RR];
+	struct dane_host *dh = NULL;
 	size_t i, n = 0;
 
 	if (resolver() == NULL || dns_submit(cf.dns, domain, DNS_MX, &mx) == -1 ||
@@ -205,7 +288,17 @@ by_mx(struct relay_job *j, const char *domain)
 		    "failed: %s", domain, dns_status_name(mx.status));
 		return;
 	}
-	try_hosts(j, host, n, cf.port, 0);
+	/* DANE where the MX answer was signed; where a host has it, DANE
+	 * wins and MTA-STS is not consulted */
+	if (cf.anchors[0] && mx.secure && dane_for(j, host, n, &dh) == -1) {
+		dns_answer_free(&mx);
+		return;
+	}
+	if (dh != NULL || sts(j, domain, host, &n) == 0)
+		try_hosts(j, host, n, cf.port, 0, dh);
+	for (i = 0; dh && i < n; i++)
+		dane_host_free(&dh[i]);
+	free(dh);
 	dns_answer_free(&mx);
 }
 
@@ -281,7 +374,7 @@ deliver(struct relay_job *j, const struct route *rt, const char *domain)
 			    rt->host + 1);
 			h[0] = lit;
 		}
-		try_hosts(j, h, 1, rt->port, j->lmtp);
+		try_hosts(j, h, 1, rt->port, j->lmtp, NULL);
 	}
 }
 
@@ -296,8 +389,18 @@ config(void)
 	    ctl_ulong("timeoutconnect", 30, 1, 600, &cf.tconnect) == -1 ||
 	    ctl_ulong("timeoutremote", 300, 1, 3600, &cf.tremote) == -1 ||
 	    ctl_ulong("timeoutdns", 30, 1, 600, &cf.tdns) == -1 ||
-	    ctl_ulong("maxmx", 10, 1, DNS_MAX_RR, &cf.maxmx) == -1) {
+	    ctl_ulong("maxmx", 10, 1, DNS_MAX_RR, &cf.maxmx) == -1 ||
+	    ctl_string("mtasts", "on", cf.mtasts, sizeof cf.mtasts) == -1 ||
+	    ctl_string("mtastsport", "443", cf.stsport, sizeof cf.stsport) == -1 ||
+	    ctl_string("mtastscache", "/var/cache/portcullis/mta-sts",
+	    cf.stscache, sizeof cf.stscache) == -1 ||
+	    ctl_ulong("timeoutmtasts", 30, 1, 600, &cf.tsts) == -1 ||
+	    ctl_string("dnssecanchors", "", cf.anchors, sizeof cf.anchors) == -1) {
 		log_fatal(errno, "unable to read the control files");
+		return -1;
+	}
+	if (strcmp(cf.mtasts, "on") != 0 && strcmp(cf.mtasts, "off") != 0) {
+		log_fatal(0, "control/mtasts: on or off, not %.20s", cf.mtasts);
 		return -1;
 	}
 	return 0;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dane.h"
 #include "relay.h"
 #include "smtpc.h"
 
@@ -162,10 +163,36 @@ hello(struct relay_job *j, struct smtpc *c, struct smtpc_reply *ext)
 	return ext->code / 100 == 2 ? 0 : 1;
 }
 
+static int session_start(struct relay_job *, struct smtpc *,
+	struct smtpc_reply *);
+
+/* The session, with DANE for this host when it has it (dane.h): TLS
+ * required, and authenticated by the TLSA records when any is usable,
+ * whatever the domain's policy says (DANE wins). */
+static int
+open_session(struct relay_job *j, struct smtpc *c, struct smtpc_reply *ext)
+{
+	enum relay_tls tls = j->tls;
+	const char *by = j->tlsby;
+	int r;
+
+	if (j->dane && (j->dane->state == DANE_ON ||
+	    j->dane->state == DANE_UNUSABLE)) {
+		j->tls = RELAY_TLS_ENCRYPT;
+		j->tlsby = j->dane->state == DANE_ON ? "DANE" :
+		    "DANE, no usable TLSA";
+		smtpc_set_dane(c, j->dane->t, j->dane->n);
+	}
+	r = session_start(j, c, ext);
+	j->tls = tls;
+	j->tlsby = by;
+	return r;
+}
+
 /* Greeting, hello and STARTTLS per the policy.  0 ready for MAIL, 1 give
  * up this host (why in j->why). */
 static int
-open_session(struct relay_job *j, struct smtpc *c, struct smtpc_reply *ext)
+session_start(struct relay_job *j, struct smtpc *c, struct smtpc_reply *ext)
 {
 	struct smtpc_reply rp;
 	int r;
@@ -182,8 +209,9 @@ open_session(struct relay_job *j, struct smtpc *c, struct smtpc_reply *ext)
 	if (!(ext->ext & SMTPC_EXT_STARTTLS)) {
 		if (j->tls == RELAY_TLS_MAY)
 			return 0;
-		snprintf(j->why, sizeof j->why, "TLS required (policy %s) but "
-		    "STARTTLS not offered", j->tls == RELAY_TLS_VERIFY ? "verify" :
+		snprintf(j->why, sizeof j->why, "TLS required (%s%s) but "
+		    "STARTTLS not offered", j->tlsby ? j->tlsby : "policy ",
+		    j->tlsby ? "" : j->tls == RELAY_TLS_VERIFY ? "verify" :
 		    "encrypt");
 		return 1;
 	}
@@ -197,7 +225,8 @@ open_session(struct relay_job *j, struct smtpc *c, struct smtpc_reply *ext)
 	}
 	if (smtpc_starttls(c, j->tlsname, j->tls == RELAY_TLS_VERIFY, j->cafile,
 	    j->tlsinfo, sizeof j->tlsinfo) == -1) {
-		snprintf(j->why, sizeof j->why, "TLS: %s", j->tlsinfo);
+		snprintf(j->why, sizeof j->why, "TLS%s%s%s: %s", j->tlsby ? " (" :
+		    "", j->tlsby ? j->tlsby : "", j->tlsby ? ")" : "", j->tlsinfo);
 		j->tlsinfo[0] = '\0';
 		return 1;
 	}

@@ -10,6 +10,8 @@
 #include "dns.h"
 #include "smtpc.h"
 
+struct dane_host;
+
 enum relay_tls { RELAY_TLS_NONE = 0, RELAY_TLS_MAY, RELAY_TLS_ENCRYPT,
 	RELAY_TLS_VERIFY };
 
@@ -43,6 +45,9 @@ struct relay_job {
 	enum relay_tls tls;
 	const char *cafile;      /* RELAY_TLS_VERIFY: NULL = the system's */
 	const char *tlsname;     /* the name the certificate must carry */
+	const char *tlsby;       /* who asked for tls, for the reasons given:
+	                          * NULL control/tls-policy, "MTA-STS enforce" */
+	const struct dane_host *dane;  /* this host's DANE (dane.h), or NULL */
 	char        why[SMTPC_TEXT_MAX + 64];  /* why a host was given up */
 	char        tlsinfo[128];
 };

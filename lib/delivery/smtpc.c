@@ -22,6 +22,7 @@
 
 #include "buf.h"
 #include "io.h"
+#include "dane.h"
 #include "smtpc.h"
 
 struct smtpc {
@@ -31,6 +32,8 @@ struct smtpc {
 	char     rbuf[8192];
 	size_t   roff, rlen;
 	struct buf out;       /* commands waiting for a flush (pipelining) */
+	const struct dane_tlsa *dane;   /* smtpc_set_dane: authenticate by these */
+	size_t   ndane;
 };
 
 void
@@ -411,6 +414,44 @@ smtpc_data(struct smtpc *c, const char *m, size_t n)
 /* The TLS handshake after "220 ready" to STARTTLS.  verify: check the
  * chain against cafile (NULL: the system's store) and the name against
  * servername (RFC 6125).  info gets "TLSv1.3 CIPHER", or the reason. */
+/* The peer authenticated by its TLSA records (RFC 7672), not by PKIX:
+ * no trust store at all, so only a DANE match can verify. */
+static int
+starttls_dane(struct smtpc *c, const char *host, char *info, size_t n)
+{
+	long vr;
+	int added;
+
+	if (SSL_CTX_dane_enable(c->ctx) <= 0 || (c->ssl = SSL_new(c->ctx)) == NULL ||
+	    SSL_set_fd(c->ssl, c->fd) != 1 ||
+	    (added = dane_ssl_setup(c->ssl, host, c->dane, c->ndane, 0)) == -1) {
+		snprintf(info, n, "TLS setup failed");
+		return -1;
+	}
+	/* none OpenSSL could use: encrypted, unauthenticated (RFC 7672 2.2) */
+	if (added > 0)
+		SSL_set_verify(c->ssl, SSL_VERIFY_PEER, NULL);
+	ERR_clear_error();
+	if (SSL_connect(c->ssl) != 1) {
+		vr = SSL_get_verify_result(c->ssl);
+		snprintf(info, n, vr != X509_V_OK ? "DANE: %s" : "handshake failed: %s",
+		    vr != X509_V_OK ? X509_verify_cert_error_string(vr) :
+		    ERR_reason_error_string(ERR_peek_last_error()) ?
+		    ERR_reason_error_string(ERR_peek_last_error()) : "closed");
+		return -1;
+	}
+	snprintf(info, n, "%s %s%s", SSL_get_version(c->ssl),
+	    SSL_get_cipher_name(c->ssl), added > 0 ? " dane" : "");
+	return 0;
+}
+
+void
+smtpc_set_dane(struct smtpc *c, const struct dane_tlsa *t, size_t n)
+{
+	c->dane = t;
+	c->ndane = n;
+}
+
 int
 smtpc_starttls(struct smtpc *c, const char *servername, int verify,
     const char *cafile, char *info, size_t n)
@@ -420,6 +461,8 @@ smtpc_starttls(struct smtpc *c, const char *servername, int verify,
 	if ((c->ctx = SSL_CTX_new(TLS_client_method())) == NULL)
 		goto fail;
 	SSL_CTX_set_min_proto_version(c->ctx, TLS1_2_VERSION);
+	if (c->ndane > 0)
+		return starttls_dane(c, servername, info, n);
 	if (verify) {
 		if ((cafile && *cafile ?
 		    SSL_CTX_load_verify_locations(c->ctx, cafile, NULL) :

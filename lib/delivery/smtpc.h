@@ -50,6 +50,10 @@ int  smtpc_data(struct smtpc *, const char *msg, size_t n);
 int  smtpc_starttls(struct smtpc *, const char *servername, int verify,
 	const char *cafile, char *info, size_t n);
 void smtpc_close(struct smtpc *);
+/* The next smtpc_starttls authenticates the peer by these TLSA records
+ * (dane.h) instead of PKIX; t must outlive the connection. */
+struct dane_tlsa;
+void smtpc_set_dane(struct smtpc *, const struct dane_tlsa *, size_t);
 int  smtpc_stuff(const char *msg, size_t n, struct buf *out);
 
 #endif

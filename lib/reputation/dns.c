@@ -45,6 +45,7 @@ dns_open(char *err, size_t errsize)
 {
 	struct ctl_list l;
 	struct dns *d;
+	char ta[4096];
 	size_t i;
 	int r;
 
@@ -78,7 +79,22 @@ dns_open(char *err, size_t errsize)
 		return NULL;
 	}
 	ctl_free(&l);
-	/* must come after set_fwd (REAL-PARTS.md) */
+	/* control/dnssecanchors: DNSSEC validation with those trust anchors
+	 * (DS or DNSKEY records, as unbound's trust-anchor-file); answers
+	 * then carry secure, and bogus ones are temporary failures */
+	if (ctl_string("dnssecanchors", "", ta, sizeof ta) == -1) {
+		snprintf(err, errsize, "unable to read control/dnssecanchors: %s",
+		    strerror(errno));
+		dns_close(d);
+		return NULL;
+	}
+	if (ta[0] && (r = ub_ctx_add_ta_file(d->ub, ta)) != 0) {
+		snprintf(err, errsize, "trust anchors %.200s: %s", ta, ub_strerror(r));
+		dns_close(d);
+		return NULL;
+	}
+	/* must come after set_fwd (REAL-PARTS.md), and after the anchors:
+	 * it finalizes the context */
 	for (i = 0; i < sizeof local_zones / sizeof local_zones[0]; i++)
 		(void)ub_ctx_zone_remove(d->ub, local_zones[i]);
 	return d;
@@ -118,6 +134,26 @@ wire_name(const unsigned char *p, size_t n, size_t *used, char *out,
 	return 0;
 }
 
+/* A TLSA record (RFC 6698 2.1) as "USAGE SELECTOR MTYPE HEX": the data
+ * can be a whole certificate, too long for the other types' buffer. */
+static int
+tlsa_text(const unsigned char *p, size_t n, struct dns_rr *rr)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, o;
+
+	if (n < 4 || n > 65535 || (rr->text = malloc(16 + 2 * n)) == NULL)
+		return -1;
+	o = (size_t)snprintf(rr->text, 16, "%u %u %u ", p[0], p[1], p[2]);
+	for (i = 3; i < n; i++) {
+		rr->text[o++] = hex[p[i] >> 4];
+		rr->text[o++] = hex[p[i] & 15];
+	}
+	rr->text[o] = '\0';
+	rr->len = o;
+	return 0;
+}
+
 /* One record's rdata as text into rr (rr->text malloc'd).  0, or -1 for
  * malformed rdata (the record is skipped). */
 int
@@ -128,6 +164,8 @@ dns_rdata_text(int type, const unsigned char *p, size_t n, struct dns_rr *rr)
 
 	rr->pref = 0;
 	rr->text = NULL;
+	if (type == DNS_TLSA)
+		return tlsa_text(p, n, rr);
 	switch (type) {
 	case DNS_A:
 		if (n != 4 || inet_ntop(AF_INET, p, t, sizeof t) == NULL)

@@ -3,7 +3,8 @@
  * once under one deadline; whatever is not answered by then is a
  * temporary failure.  The resolvers come from control/resolvers ("IP" or
  * "IP@PORT" per line; missing: the system's /etc/resolv.conf), so that
- * tests point it at a server on loopback.  Answers are data from
+ * tests point it at a server on loopback; with control/dnssecanchors it
+ * validates DNSSEC (relay-out's DANE needs it).  Answers are data from
  * strangers: names are checked, text is kept as bytes with lengths. */
 #ifndef PORTCULLIS_DNS_H
 #define PORTCULLIS_DNS_H
@@ -15,6 +16,7 @@
 #define DNS_MX   15
 #define DNS_TXT  16
 #define DNS_AAAA 28
+#define DNS_TLSA 52   /* RFC 6698: text "USAGE SELECTOR MTYPE HEX" */
 
 /* What became of a query. */
 enum dns_status {

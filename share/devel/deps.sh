@@ -33,6 +33,8 @@ build)
 		pc lmdb liblmdb-dev
 		# the supervisor and the filters: each stage's seccomp filter
 		pc libseccomp libseccomp-dev
+		# relay-out: MTA-STS policies over HTTPS
+		pc libcurl libcurl4-openssl-dev
 	else
 		need libpcre2-dev
 		need libssl-dev
@@ -44,6 +46,7 @@ build)
 		need libidn2-dev
 		need liblmdb-dev
 		need libseccomp-dev
+		need libcurl4-openssl-dev
 	fi
 	;;
 test)
@@ -80,6 +83,11 @@ test)
 	command -v c-icap >/dev/null 2>&1 || need c-icap
 	[ -f /usr/lib/x86_64-linux-gnu/c_icap/virus_scan.so ] ||
 		need libc-icap-mod-virus-scan
+	# t/dane.t: a zone signed with ldns-signzone, served by NSD
+	command -v nsd >/dev/null 2>&1 || need nsd
+	command -v ldns-signzone >/dev/null 2>&1 || need ldnsutils
+	# t/dkim-sign.t: our signatures checked by a second implementation
+	/usr/bin/python3 -c 'import dkim, nacl' >/dev/null 2>&1 || need python3-dkim
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc

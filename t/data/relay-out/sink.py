@@ -5,7 +5,9 @@
 # part: temp* 451, bad* 550, else 250 (a file DIR/once-* is a one-shot:
 # 451 the first time, 250 after).  Each message lands in DIR as N.eml
 # with its envelope in N.env.  With CERT and KEY it offers STARTTLS;
-# with SINK_SMTPUTF8=1 in the environment, SMTPUTF8 (RFC 6531).
+# with SINK_SMTPUTF8=1 in the environment, SMTPUTF8 (RFC 6531); with
+# SINK_PORT=N, that port instead of a free one (receivers that differ on
+# one port, as t/mta-sts.t needs).
 import asyncio, os, socket, ssl, sys, time
 from aiosmtpd.controller import Controller
 
@@ -55,7 +57,7 @@ def free_port():
             continue
     raise SystemExit('no free port')
 
-port = free_port()
+port = int(os.environ['SINK_PORT']) if os.environ.get('SINK_PORT') else free_port()
 cs = []
 for h in hosts:
     c = Controller(H(), hostname=h, port=port, tls_context=ctx,
