@@ -54,6 +54,7 @@ PKGS_mime-explode = libseccomp
 PKGS_filetype-check = libmagic libcrypto libseccomp
 PKGS_relay-out    = openssl libunbound
 PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
+PKGS_auth-check   = libunbound libpsl libcrypto libseccomp
 PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
 PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =

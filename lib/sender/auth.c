@@ -1,0 +1,179 @@
+/* auth: SPF, DKIM and DMARC for one inbound message (see auth.h).  Runs in
+ * auth-check under the caller's uid, with the network.  The message, its
+ * envelope and every DNS answer are strangers' bytes; what reaches the
+ * header is made printable and quoted by authres. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "auth.h"
+#include "authres.h"
+#include "ctl.h"
+#include "dnsq.h"
+#include "spf.h"
+
+#define AUTH_TIMEOUT_S 5   /* control/authtimeout default */
+
+/* Read the control files and open the resolver.  A resolver that cannot
+ * be opened is not fatal: every lookup is then a temperror and the
+ * header says so.  0, or -1 with err set (configuration error). */
+int
+auth_load(struct auth_conf *c, const char *me, char *err, size_t errsize)
+{
+	unsigned long t;
+	char mode[64];
+
+	memset(c, 0, sizeof *c);
+	snprintf(c->me, sizeof c->me, "%s", me);
+	if (ctl_ulong("authtimeout", AUTH_TIMEOUT_S, 1, 300, &t) == -1) {
+		snprintf(err, errsize, "control/authtimeout: %s", strerror(errno));
+		return -1;
+	}
+	c->timeout_ms = (int)t * 1000;
+	if (ctl_string("dmarcpolicy", "enforce", mode, sizeof mode) == -1) {
+		snprintf(err, errsize, "control/dmarcpolicy: %s", strerror(errno));
+		return -1;
+	}
+	if (strcmp(mode, "enforce") == 0)
+		c->dmarc = AUTH_DMARC_ENFORCE;
+	else if (strcmp(mode, "quarantine") == 0)
+		c->dmarc = AUTH_DMARC_QUARANTINE;
+	else if (strcmp(mode, "none") == 0)
+		c->dmarc = AUTH_DMARC_NONE;
+	else {
+		snprintf(err, errsize, "control/dmarcpolicy: \"%s\" is not enforce, "
+		    "quarantine or none", mode);
+		errno = EINVAL;
+		return -1;
+	}
+	c->dns = dns_open(c->dns_err, sizeof c->dns_err);
+	return 0;
+}
+
+void
+auth_free(struct auth_conf *c)
+{
+	dns_close(c->dns);
+	c->dns = NULL;
+}
+
+/* The SMTP sender without angle brackets ("" for the null sender). */
+static void
+bare_sender(const char *s, char *out, size_t n)
+{
+	size_t l;
+
+	if (s == NULL)
+		s = "";
+	l = strlen(s);
+	if (l >= 2 && s[0] == '<' && s[l - 1] == '>') {
+		s++;
+		l -= 2;
+	}
+	snprintf(out, n, "%.*s", (int)l, s);
+}
+
+/* "spf=RESULT (why) smtp.mailfrom=DOMAIN" (RFC 8601 2.7.2). */
+static int
+add_spf(struct buf *l, enum spf_result r, const struct spf_check *sc)
+{
+	char why[SPF_MAX_TEXT * 2 + 16];
+
+	snprintf(why, sizeof why, "%s%s%s", sc->why, sc->exp[0] ? ": " : "",
+	    sc->exp);
+	if (buf_printf(l, ";\n spf=%s", spf_result_name(r)) == -1 ||
+	    (why[0] && authres_comment(l, why) == -1) ||
+	    buf_printf(l, " smtp.%s=", sc->identity) == -1)
+		return -1;
+	return authres_value(l, sc->domain[0] ? sc->domain : "unknown", 0);
+}
+
+/* Judge one message; the verdict into r, the field into hdrs.  0, or -1
+ * (out of memory: r becomes a tempfail). */
+int
+auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
+    const struct envelope *e, struct verdict_result *r, struct buf *hdrs)
+{
+	struct dnsq q;
+	struct spf_check sc;
+	enum spf_result spf;
+	struct buf l = BUF_INIT, f = BUF_INIT;
+	char sender[520];
+	int rc = -1;
+
+	(void)m;
+	(void)h;
+	if (e->dir == ENV_DIR_OUT) {
+		verdict_set(r, VERDICT_PASS, "2.0.0", "outbound: not checked");
+		return 0;
+	}
+	dnsq_init(&q, c->dns, c->timeout_ms);
+	memset(&sc, 0, sizeof sc);
+	bare_sender(e->sender, sender, sizeof sender);
+	sc.sender = sender;
+	sc.helo = e->helo ? e->helo : "";
+	sc.me = c->me;
+	if (e->ip == NULL || ip_parse(e->ip, strlen(e->ip), &sc.ip) == -1) {
+		spf = SPF_NONE;
+		snprintf(sc.identity, sizeof sc.identity, "mailfrom");
+		snprintf(sc.why, sizeof sc.why, "client address unknown");
+	} else
+		spf = spf_check(&q, &sc);
+	verdict_set(r, VERDICT_PASS, "2.0.0", "spf=%s", spf_result_name(spf));
+	if (buf_adds(&l, "Authentication-Results: ") == -1 ||
+	    authres_value(&l, c->me, 0) == -1 ||
+	    add_spf(&l, spf, &sc) == -1)
+		goto out;
+	/* fold each result onto its own line, then long lines at spaces */
+	{
+		size_t i, s = 0;
+		for (i = 0; i <= l.len; i++)
+			if (i == l.len || l.p[i] == '\n') {
+				struct buf one = { l.p + s, i - s, 0 };
+				if (s && (buf_addc(&f, '\t') == -1 ||
+				    (one.len && one.p[0] == ' ' && (one.p++, one.len--, 0))))
+					goto out;
+				if (authres_fold(&one, &f) == -1)
+					goto out;
+				s = i + 1;
+			}
+	}
+	if (buf_add(hdrs, f.p, f.len) == -1)
+		goto out;
+	rc = 0;
+out:
+	dnsq_free(&q);
+	buf_free(&l);
+	buf_free(&f);
+	return rc;
+}
+
+/* Is field i an Authentication-Results of our authserv-id that we must
+ * replace?  Every such field from outside is forged (RFC 8601 5); the
+ * one spoof-check wrote just before us in the chain (its own method only,
+ * above the first Received field) stays. */
+int
+auth_header_ours(const struct hdr *h, size_t i, const char *me)
+{
+	const char *v = h->base + h->f[i].val_off;
+	size_t n = h->f[i].val_len;
+	long rcv;
+	static const char *const ours[] = { "spf=", "dkim=", "dmarc=", "arc=",
+		"auth=", "iprev=" };
+	size_t k;
+
+	if (!hdr_name_is(h, i, "Authentication-Results") ||
+	    !authres_id_is(v, n, me))
+		return 0;
+	rcv = hdr_find(h, "Received", 0);
+	if (rcv >= 0 && (size_t)rcv < i)
+		return 1;
+	if (memmem(v, n, "x-portcullis-", 13) == NULL)
+		return 1;
+	for (k = 0; k < sizeof ours / sizeof ours[0]; k++)
+		if (memmem(v, n, ours[k], strlen(ours[k])) != NULL)
+			return 1;
+	return 0;
+}
