@@ -7,10 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "auth.h"
 #include "authres.h"
 #include "ctl.h"
+#include "dkim.h"
 #include "dnsq.h"
 #include "spf.h"
 
@@ -90,6 +92,65 @@ add_spf(struct buf *l, enum spf_result r, const struct spf_check *sc)
 	return authres_value(l, sc->domain[0] ? sc->domain : "unknown", 0);
 }
 
+/* "dkim=RESULT (why) header.d=... header.s=... header.a=... header.b=..."
+ * for each signature (RFC 8601 2.7.1, RFC 6008), or "dkim=none". */
+static int
+add_dkim(struct buf *l, const struct dkim_sig *s, size_t n)
+{
+	size_t i;
+
+	if (n == 0)
+		return buf_adds(l, ";\n dkim=none (no signature)");
+	for (i = 0; i < n; i++) {
+		if (buf_printf(l, ";\n dkim=%s", dkim_result_name(s[i].res)) == -1 ||
+		    (s[i].why[0] && authres_comment(l, s[i].why) == -1))
+			return -1;
+		if (s[i].d[0] && (buf_adds(l, " header.d=") == -1 ||
+		    authres_value(l, s[i].d, 0) == -1))
+			return -1;
+		if (s[i].s[0] && (buf_adds(l, " header.s=") == -1 ||
+		    authres_value(l, s[i].s, 0) == -1))
+			return -1;
+		if (s[i].a[0] && (buf_adds(l, " header.a=") == -1 ||
+		    authres_value(l, s[i].a, 0) == -1))
+			return -1;
+		if (s[i].bprefix[0] && (buf_adds(l, " header.b=") == -1 ||
+		    authres_value(l, s[i].bprefix, 0) == -1))
+			return -1;
+	}
+	return 0;
+}
+
+/* The field in l, one result a line ("\n " between them), into f: each
+ * result on its own line after a tab, long lines folded at spaces. */
+static int
+fold_results(const struct buf *l, struct buf *f)
+{
+	size_t i, s = 0;
+
+	for (i = 0; i <= l->len; i++) {
+		struct buf one;
+
+		if (i < l->len && l->p[i] != '\n')
+			continue;
+		one.p = l->p + s;
+		one.len = i - s;
+		one.cap = 0;
+		if (s) {
+			if (buf_addc(f, '\t') == -1)
+				return -1;
+			if (one.len && one.p[0] == ' ') {
+				one.p++;
+				one.len--;
+			}
+		}
+		if (authres_fold(&one, f) == -1)
+			return -1;
+		s = i + 1;
+	}
+	return 0;
+}
+
 /* Judge one message; the verdict into r, the field into hdrs.  0, or -1
  * (out of memory: r becomes a tempfail). */
 int
@@ -100,16 +161,19 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 	struct spf_check sc;
 	enum spf_result spf;
 	struct buf l = BUF_INIT, f = BUF_INIT;
+	struct dkim_sig sigs[DKIM_MAX_SIGS];
+	size_t nsig, i;
 	char sender[520];
 	int rc = -1;
 
-	(void)m;
-	(void)h;
 	if (e->dir == ENV_DIR_OUT) {
 		verdict_set(r, VERDICT_PASS, "2.0.0", "outbound: not checked");
 		return 0;
 	}
 	dnsq_init(&q, c->dns, c->timeout_ms);
+	/* every key at once; SPF's first question joins them below */
+	nsig = dkim_collect(h, sigs, DKIM_MAX_SIGS, (long long)time(NULL));
+	dkim_ask(&q, sigs, nsig);
 	memset(&sc, 0, sizeof sc);
 	bare_sender(e->sender, sender, sizeof sender);
 	sc.sender = sender;
@@ -121,25 +185,16 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 		snprintf(sc.why, sizeof sc.why, "client address unknown");
 	} else
 		spf = spf_check(&q, &sc);
+	for (i = 0; i < nsig; i++)
+		dkim_verify(&q, m, h, &sigs[i]);
 	verdict_set(r, VERDICT_PASS, "2.0.0", "spf=%s", spf_result_name(spf));
 	if (buf_adds(&l, "Authentication-Results: ") == -1 ||
 	    authres_value(&l, c->me, 0) == -1 ||
-	    add_spf(&l, spf, &sc) == -1)
+	    add_spf(&l, spf, &sc) == -1 ||
+	    add_dkim(&l, sigs, nsig) == -1)
 		goto out;
-	/* fold each result onto its own line, then long lines at spaces */
-	{
-		size_t i, s = 0;
-		for (i = 0; i <= l.len; i++)
-			if (i == l.len || l.p[i] == '\n') {
-				struct buf one = { l.p + s, i - s, 0 };
-				if (s && (buf_addc(&f, '\t') == -1 ||
-				    (one.len && one.p[0] == ' ' && (one.p++, one.len--, 0))))
-					goto out;
-				if (authres_fold(&one, &f) == -1)
-					goto out;
-				s = i + 1;
-			}
-	}
+	if (fold_results(&l, &f) == -1)
+		goto out;
 	if (buf_add(hdrs, f.p, f.len) == -1)
 		goto out;
 	rc = 0;
