@@ -13,6 +13,7 @@
 #include "authres.h"
 #include "ctl.h"
 #include "dkim.h"
+#include "dmarc.h"
 #include "dnsq.h"
 #include "spf.h"
 
@@ -121,6 +122,61 @@ add_dkim(struct buf *l, const struct dkim_sig *s, size_t n)
 	return 0;
 }
 
+/* "dmarc=RESULT (p=.. sp=.. pct=.. policy=..) header.from=DOMAIN". */
+static int
+add_dmarc(struct buf *l, const struct dmarc_check *d, int have_from,
+    const char *why)
+{
+	char c[1024];
+
+	if (!have_from) {
+		if (buf_adds(l, ";\n dmarc=permerror") == -1)
+			return -1;
+		return authres_comment(l, why);
+	}
+	if (d->res == DMARC_NONE || (d->res == DMARC_TEMPERROR &&
+	    d->rec.p == DMARC_P_UNSET))
+		snprintf(c, sizeof c, "%s", d->why);
+	else
+		snprintf(c, sizeof c, "%s; record at %s: p=%s sp=%s%s%s pct=%u "
+		    "policy=%s%s", d->why, d->policy_domain,
+		    dmarc_policy_name(d->rec.p), dmarc_policy_name(d->rec.sp ?
+		    d->rec.sp : d->rec.p), d->rec.np ? " np=" : "",
+		    d->rec.np ? dmarc_policy_name(d->rec.np) : "", d->rec.pct,
+		    dmarc_policy_name(d->applied),
+		    d->sampled_out ? ", pct spared it" : "");
+	if (buf_printf(l, ";\n dmarc=%s", dmarc_result_name(d->res)) == -1 ||
+	    authres_comment(l, c) == -1 || buf_adds(l, " header.from=") == -1)
+		return -1;
+	return authres_value(l, d->from, 0);
+}
+
+/* The verdict the DMARC result asks for, as far as control/dmarcpolicy
+ * lets it (RFC 7489 6.6.4, 10.1).  A DNS failure never becomes a pass of
+ * a policy that asks for action: the mail waits (4.7.5) instead. */
+static void
+dmarc_verdict(const struct auth_conf *c, const struct dmarc_check *d,
+    struct verdict_result *r)
+{
+	enum dmarc_policy p = d->action;
+
+	if (c->dmarc == AUTH_DMARC_NONE || p < DMARC_P_QUARANTINE)
+		return;
+	if (d->res == DMARC_TEMPERROR) {
+		verdict_raise(r, VERDICT_TEMPFAIL, "4.7.5", "DMARC of %s cannot be "
+		    "evaluated now: an SPF or DKIM lookup failed", d->from);
+		return;
+	}
+	if (d->res != DMARC_FAIL)
+		return;
+	if (p == DMARC_P_REJECT && c->dmarc == AUTH_DMARC_ENFORCE)
+		verdict_raise(r, VERDICT_REJECT, "5.7.1", "DMARC policy of %s "
+		    "says reject: %s", d->policy_domain, d->why);
+	else
+		verdict_raise(r, VERDICT_QUARANTINE, "5.7.1", "DMARC policy of %s "
+		    "says %s: %s", d->policy_domain, dmarc_policy_name(p), d->why);
+}
+
 /* The field in l, one result a line ("\n " between them), into f: each
  * result on its own line after a tab, long lines folded at spaces. */
 static int
@@ -163,7 +219,9 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 	struct buf l = BUF_INIT, f = BUF_INIT;
 	struct dkim_sig sigs[DKIM_MAX_SIGS];
 	size_t nsig, i;
-	char sender[520];
+	struct dmarc_check dm;
+	char sender[520], fromwhy[128];
+	int have_from;
 	int rc = -1;
 
 	if (e->dir == ENV_DIR_OUT) {
@@ -174,6 +232,11 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 	/* every key at once; SPF's first question joins them below */
 	nsig = dkim_collect(h, sigs, DKIM_MAX_SIGS, (long long)time(NULL));
 	dkim_ask(&q, sigs, nsig);
+	memset(&dm, 0, sizeof dm);
+	have_from = dmarc_from_domain(h, dm.from, sizeof dm.from, fromwhy,
+	    sizeof fromwhy) == 0;
+	if (have_from)
+		dmarc_ask(&q, dm.from);
 	memset(&sc, 0, sizeof sc);
 	bare_sender(e->sender, sender, sizeof sender);
 	sc.sender = sender;
@@ -187,11 +250,23 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 		spf = spf_check(&q, &sc);
 	for (i = 0; i < nsig; i++)
 		dkim_verify(&q, m, h, &sigs[i]);
-	verdict_set(r, VERDICT_PASS, "2.0.0", "spf=%s", spf_result_name(spf));
+	if (have_from) {
+		dm.spf = spf;
+		dm.spf_domain = sc.domain;
+		dm.sigs = sigs;
+		dm.nsig = nsig;
+		dmarc_check(&q, &dm);
+	}
+	verdict_set(r, VERDICT_PASS, "2.0.0", "spf=%s dkim=%s dmarc=%s",
+	    spf_result_name(spf), nsig ? dkim_result_name(sigs[0].res) : "none",
+	    have_from ? dmarc_result_name(dm.res) : "permerror");
+	if (have_from)
+		dmarc_verdict(c, &dm, r);
 	if (buf_adds(&l, "Authentication-Results: ") == -1 ||
 	    authres_value(&l, c->me, 0) == -1 ||
 	    add_spf(&l, spf, &sc) == -1 ||
-	    add_dkim(&l, sigs, nsig) == -1)
+	    add_dkim(&l, sigs, nsig) == -1 ||
+	    add_dmarc(&l, &dm, have_from, fromwhy) == -1)
 		goto out;
 	if (fold_results(&l, &f) == -1)
 		goto out;
