@@ -163,6 +163,9 @@ run $AC "$tmp/strict.eml"
 is_exit "control/dmarcpolicy none: header only" 0
 run $AC -a "$tmp/strict.eml"
 like "the header still says fail" 'dmarc=fail'
+printf '%s\n' "$out" >"$tmp/annotated.eml"
+run spam-score "$tmp/annotated.eml"
+like "spam-score scores the DMARC fail from the header" 'tests=.*AUTH_DMARC_FAIL'
 rm "$PORTCULLIS_CONTROL/dmarcpolicy"
 
 # a signature whose key lookup fails may have aligned: wait, never reject

@@ -31,11 +31,12 @@
 #endif
 
 struct sandbox_conf sandbox_cf = { .memory_mb = SANDBOX_MEMORY_MB,
-	.cpu_s = SANDBOX_CPU_S, .net = { "dnsbl-check" }, .nnet = 1 };
+	.cpu_s = SANDBOX_CPU_S, .net = { "dnsbl-check", "auth-check" }, .nnet = 2 };
 
 /* Read control/stagememory (MB), control/stagecpu (seconds; 0: no
  * limit) and control/stagenet (the stage programs that may use the
- * network, one name a line; default dnsbl-check, which asks DNS) into
+ * network, one name a line; default dnsbl-check and auth-check, which
+ * ask DNS) into
  * c, leaving its uids alone; nothing of c changes on an error. */
 int
 sandbox_config(struct sandbox_conf *c)
