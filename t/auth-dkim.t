@@ -16,8 +16,7 @@ if [ ! -f "$suite/dkim/vectors.json" ] || [ ! -f "$suite/OpenDKIM/opendkim-vecto
 	echo "1..0 # SKIP no DKIM vectors under $suite"
 	exit 0
 fi
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$dnsmasq_pid" ] && kill "$dnsmasq_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 control me mx.ourco.test
 control authtimeout 3
 
@@ -53,22 +52,6 @@ with open(os.path.join(tmp, 'rows'), 'w') as f:
     for r in rows:
         f.write('\t'.join(r) + '\n')
 PY
-# dns_zone N: dnsmasq serving zone N, the resolver auth-check uses
-dns_zone() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	# another program may take a free port before dnsmasq binds it: retry
-	for _try in 1 2 3; do
-		port=$(free_port udp)
-		dnsmasq --keep-in-foreground --port="$port" --listen-address=127.0.0.1 \
-		    --bind-interfaces --no-resolv --no-hosts --pid-file= --user=root \
-		    --conf-file="$tmp/$1" 2>"$tmp/dnsmasq.log" &
-		pid=$!
-		dns_up "$port" up.invalid && break
-		echo "# dnsmasq did not answer: $(cat "$tmp/dnsmasq.log")"
-		kill "$pid" 2>/dev/null
-	done
-	control resolvers "127.0.0.1@$port"
-}
 
 # dkim= results of the Authentication-Results in $out, in order
 dkim_results() {
@@ -79,7 +62,7 @@ dkim_results() {
 tab=$(printf '\t')
 zone=
 while IFS=$tab read -r z id m want; do
-	[ "$z" != "$zone" ] && dns_zone "dkim-$z.conf" && zone=$z
+	[ "$z" != "$zone" ] && dnsmasq_zone "$tmp/dkim-$z.conf" && zone=$z
 	run env DIRECTION=in auth-check -a "$m"
 	got=$(dkim_results)
 	good=1
@@ -115,7 +98,7 @@ PY
 	printf 'txt-record=k%s._domainkey.small.test,"v=DKIM1; k=rsa; p=%s"\n' "$bits" "$pub" |
 	    sed 's/\(.\{240\}\)/\1","/g' >>"$tmp/dkim-small.conf"
 done
-dns_zone dkim-small.conf
+dnsmasq_zone "$tmp/dkim-small.conf"
 run env DIRECTION=in auth-check -a "$tmp/s2048.eml"
 is "a 2048-bit key signed here passes" "$(dkim_results)" pass
 run env DIRECTION=in auth-check -a "$tmp/s512.eml"
@@ -134,7 +117,7 @@ is_exit "and the message passes (no DMARC policy known)" 0
 { printf 'Authentication-Results: mx.ourco.test; dkim=pass header.d=small.test\n'
   printf 'Authentication-Results: other.example; dkim=pass\n'
   cat "$tmp/s512.eml"; } >"$tmp/forged.eml"
-dns_zone dkim-small.conf
+dnsmasq_zone "$tmp/dkim-small.conf"
 run env DIRECTION=in auth-check -a "$tmp/forged.eml"
 is "one Authentication-Results of ours" "$(printf '%s\n' "$out" | grep -c '^Authentication-Results: mx.ourco.test')" 1
 is "it is ours, first" "$(printf '%s\n' "$out" | head -1 | cut -c1-37)" "Authentication-Results: mx.ourco.test"

@@ -16,8 +16,7 @@ if [ ! -f "$cases" ]; then
 	echo "1..0 # SKIP no DMARC cases at $cases"
 	exit 0
 fi
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$dnsmasq_pid" ] && kill "$dnsmasq_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 control me mx.ourco.test
 control authtimeout 2
 openssl genrsa -out "$tmp/key.pem" 2048 2>/dev/null
@@ -87,22 +86,6 @@ for c in json.load(open(cases)):
 open(os.path.join(tmp, 'rows'), 'w').write('\n'.join(rows) + '\n')
 PY
 
-# dns_zone CONF: dnsmasq serving CONF, the resolver auth-check uses
-dns_zone() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	# another program may take a free port before dnsmasq binds it: retry
-	for _try in 1 2 3; do
-		port=$(free_port udp)
-		dnsmasq --keep-in-foreground --port="$port" --listen-address=127.0.0.1 \
-		    --bind-interfaces --no-resolv --no-hosts --pid-file= --user=root \
-		    --conf-file="$1" 2>"$tmp/dnsmasq.log" &
-		pid=$!
-		dns_up "$port" up.invalid && break
-		echo "# dnsmasq did not answer: $(cat "$tmp/dnsmasq.log")"
-		kill "$pid" 2>/dev/null
-	done
-	control resolvers "127.0.0.1@$port"
-}
 
 # the unfolded Authentication-Results of ours in $out
 ar() {
@@ -112,7 +95,7 @@ ar() {
 
 tab=$(printf '\t')
 while IFS=$tab read -r id sender want; do
-	dns_zone "$tmp/c/$id.conf"
+	dnsmasq_zone "$tmp/c/$id.conf"
 	run env DIRECTION=in TCPREMOTEIP=192.0.2.1 HELO=mail.sender.example \
 	    SENDER="$sender" auth-check -a -t "$tmp/c/$id.eml"
 	a=$(ar)
@@ -140,7 +123,7 @@ txt-record=_dmarc.watch.test,"v=DMARC1; p=none"
 txt-record=strict.test,"v=spf1 ip4:192.0.2.1 -all"
 server=/_domainkey.strict.test/127.0.0.1#$dead
 CONF
-dns_zone "$tmp/v.conf"
+dnsmasq_zone "$tmp/v.conf"
 for d in strict soft watch; do
 	printf 'From: <ann@%s.test>\nTo: bob@ourco.test\nSubject: forged\n\nbody\n' "$d" >"$tmp/$d.eml"
 done

@@ -22,8 +22,7 @@ if [ ! -f "$suite/tests.tsv" ]; then
 	echo "1..0 # SKIP no SPF suite at $suite"
 	exit 0
 fi
-pid=
-trap '[ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$tmp"' EXIT
+trap '[ -n "$dnsmasq_pid" ] && kill "$dnsmasq_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 control me mx.ourco.test
 # the suite's timeout cases wait on a server that never answers
 control authtimeout 2
@@ -36,19 +35,7 @@ conf=
 tab=$(printf '\t')
 while IFS=$tab read -r id c host helo from want exp _; do
 	if [ "$c" != "$conf" ]; then
-		[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-		# a free port may be taken before dnsmasq binds it: retry
-		for _try in 1 2 3; do
-			port=$(free_port udp)
-			dnsmasq --keep-in-foreground --port="$port" --listen-address=127.0.0.1 \
-			    --bind-interfaces --no-resolv --no-hosts --pid-file= --user=root \
-			    --conf-file="$suite/$c" 2>"$tmp/dnsmasq.log" &
-			pid=$!
-			dns_up "$port" up.invalid && break
-			echo "# dnsmasq $c did not answer: $(cat "$tmp/dnsmasq.log")"
-			kill "$pid" 2>/dev/null
-		done
-		control resolvers "127.0.0.1@$port"
+		dnsmasq_zone "$suite/$c"
 		conf=$c
 	fi
 	[ "$from" = - ] && from=
