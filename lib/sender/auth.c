@@ -9,6 +9,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "arc.h"
 #include "auth.h"
 #include "authres.h"
 #include "ctl.h"
@@ -51,6 +52,10 @@ auth_load(struct auth_conf *c, const char *me, char *err, size_t errsize)
 		errno = EINVAL;
 		return -1;
 	}
+	if (ctl_lines("arcsealers", &c->arcsealers) == -1) {
+		snprintf(err, errsize, "control/arcsealers: %s", strerror(errno));
+		return -1;
+	}
 	c->dns = dns_open(c->dns_err, sizeof c->dns_err);
 	return 0;
 }
@@ -60,6 +65,7 @@ auth_free(struct auth_conf *c)
 {
 	dns_close(c->dns);
 	c->dns = NULL;
+	ctl_free(&c->arcsealers);
 }
 
 /* The SMTP sender without angle brackets ("" for the null sender). */
@@ -151,17 +157,49 @@ add_dmarc(struct buf *l, const struct dmarc_check *d, int have_from,
 	return authres_value(l, d->from, 0);
 }
 
+/* "arc=RESULT (why)" (RFC 8617 7.1). */
+static int
+add_arc(struct buf *l, const struct arc_check *a)
+{
+	if (buf_printf(l, ";\n arc=%s", arc_result_name(a->res)) == -1)
+		return -1;
+	return a->why[0] ? authres_comment(l, a->why) : 0;
+}
+
+/* Is the chain a pass sealed last by a sealer we trust (control/arcsealers),
+ * whose word on the earlier results may stand in for ours (RFC 8617 7.2)? */
+static int
+trusted_arc(const struct auth_conf *c, const struct arc_check *a)
+{
+	size_t i;
+
+	if (a->res != ARC_PASS)
+		return 0;
+	for (i = 0; i < c->arcsealers.n; i++)
+		if (strcasecmp(c->arcsealers.v[i], a->as[a->n - 1].d) == 0)
+			return 1;
+	return 0;
+}
+
 /* The verdict the DMARC result asks for, as far as control/dmarcpolicy
  * lets it (RFC 7489 6.6.4, 10.1).  A DNS failure never becomes a pass of
  * a policy that asks for action: the mail waits (4.7.5) instead. */
 static void
 dmarc_verdict(const struct auth_conf *c, const struct dmarc_check *d,
-    struct verdict_result *r)
+    const struct arc_check *a, struct verdict_result *r)
 {
 	enum dmarc_policy p = d->action;
 
 	if (c->dmarc == AUTH_DMARC_NONE || p < DMARC_P_QUARANTINE)
 		return;
+	if (trusted_arc(c, a)) {
+		/* a forwarder we trust vouches for the earlier results; the
+		 * header keeps dmarc=fail and the arc= result says why */
+		verdict_set(r, VERDICT_PASS, "2.0.0", "DMARC %s, overridden: ARC "
+		    "sealed by trusted %s", dmarc_result_name(d->res),
+		    a->as[a->n - 1].d);
+		return;
+	}
 	if (d->res == DMARC_TEMPERROR) {
 		verdict_raise(r, VERDICT_TEMPFAIL, "4.7.5", "DMARC of %s cannot be "
 		    "evaluated now: an SPF or DKIM lookup failed", d->from);
@@ -220,6 +258,7 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 	struct dkim_sig sigs[DKIM_MAX_SIGS];
 	size_t nsig, i;
 	struct dmarc_check dm;
+	struct arc_check *arc;
 	char sender[520], fromwhy[128];
 	int have_from;
 	int rc = -1;
@@ -228,10 +267,13 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 		verdict_set(r, VERDICT_PASS, "2.0.0", "outbound: not checked");
 		return 0;
 	}
+	if ((arc = malloc(sizeof *arc)) == NULL)
+		return -1;
 	dnsq_init(&q, c->dns, c->timeout_ms);
 	/* every key at once; SPF's first question joins them below */
 	nsig = dkim_collect(h, sigs, DKIM_MAX_SIGS, (long long)time(NULL));
 	dkim_ask(&q, sigs, nsig);
+	arc_ask(&q, h, arc, (long long)time(NULL));
 	memset(&dm, 0, sizeof dm);
 	have_from = dmarc_from_domain(h, dm.from, sizeof dm.from, fromwhy,
 	    sizeof fromwhy) == 0;
@@ -250,6 +292,7 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 		spf = spf_check(&q, &sc);
 	for (i = 0; i < nsig; i++)
 		dkim_verify(&q, m, h, &sigs[i]);
+	arc_verify(&q, m, h, arc);
 	if (have_from) {
 		dm.spf = spf;
 		dm.spf_domain = sc.domain;
@@ -261,12 +304,13 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 	    spf_result_name(spf), nsig ? dkim_result_name(sigs[0].res) : "none",
 	    have_from ? dmarc_result_name(dm.res) : "permerror");
 	if (have_from)
-		dmarc_verdict(c, &dm, r);
+		dmarc_verdict(c, &dm, arc, r);
 	if (buf_adds(&l, "Authentication-Results: ") == -1 ||
 	    authres_value(&l, c->me, 0) == -1 ||
 	    add_spf(&l, spf, &sc) == -1 ||
 	    add_dkim(&l, sigs, nsig) == -1 ||
-	    add_dmarc(&l, &dm, have_from, fromwhy) == -1)
+	    add_dmarc(&l, &dm, have_from, fromwhy) == -1 ||
+	    add_arc(&l, arc) == -1)
 		goto out;
 	if (fold_results(&l, &f) == -1)
 		goto out;
@@ -274,6 +318,7 @@ auth_judge(struct auth_conf *c, const struct msg *m, const struct hdr *h,
 		goto out;
 	rc = 0;
 out:
+	free(arc);
 	dnsq_free(&q);
 	buf_free(&l);
 	buf_free(&f);

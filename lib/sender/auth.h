@@ -6,6 +6,7 @@
 #ifndef PORTCULLIS_AUTH_H
 #define PORTCULLIS_AUTH_H
 #include "buf.h"
+#include "ctl.h"
 #include "dns.h"
 #include "env.h"
 #include "hdr.h"
@@ -23,6 +24,7 @@ struct auth_conf {
 	char                 me[256];     /* authserv-id, %{r} */
 	int                  timeout_ms;  /* control/authtimeout */
 	enum auth_dmarc_mode dmarc;
+	struct ctl_list      arcsealers;  /* control/arcsealers: domains */
 	struct dns          *dns;         /* NULL: no resolver, all temperror */
 	char                 dns_err[256];
 };

@@ -100,7 +100,7 @@ number(const struct tag *t)
 static int
 parse_h(const struct tag *t, struct dkim_sig *s)
 {
-	size_t i = 0, a;
+	size_t i = 0;
 	int from = 0;
 
 	s->nh = 0;
@@ -108,7 +108,7 @@ parse_h(const struct tag *t, struct dkim_sig *s)
 		char name[80];
 		size_t o = 0;
 
-		for (a = i; i < t->vl && t->val[i] != ':'; i++) {
+		for (; i < t->vl && t->val[i] != ':'; i++) {
 			char c = t->val[i];
 			if (c == ' ' || c == '\t' || c == '\r' || c == '\n')
 				continue;
@@ -117,16 +117,46 @@ parse_h(const struct tag *t, struct dkim_sig *s)
 				return -1;
 			name[o++] = c;
 		}
-		(void)a;
 		name[o] = '\0';
+		i++;
+		/* ARC: an empty name in h= (or h= empty) signs nothing, as the
+		 * ARC suite and dkimpy have it */
+		if (o == 0 && s->kind == DKIM_AMS)
+			continue;
 		if (o == 0 || s->nh == DKIM_MAX_HDRS)
 			return -1;
 		if (strcasecmp(name, "from") == 0)
 			from = 1;
+		if (s->kind == DKIM_AMS && strcasecmp(name, "arc-seal") == 0)
+			return -1;   /* RFC 8617 4.1.2 */
 		memcpy(s->h[s->nh++], name, o + 1);
-		i++;
 	}
-	return from ? 0 : -1;   /* From must be signed (RFC 6376 5.4) */
+	/* From must be signed (RFC 6376 5.4) */
+	return from || s->kind != DKIM_SIG ? 0 : -1;
+}
+
+/* ARC's i= (the instance, 1 to 50) and, for a seal, cv= (RFC 8617 4.1). */
+static int
+parse_arc(const struct tag *t, size_t nt, struct dkim_sig *s)
+{
+	const struct tag *x = taglist_get(t, nt, "i");
+	long long i;
+
+	if (x == NULL || (i = number(x)) < 1 || i > 50)
+		return -1;
+	s->inst = (unsigned)i;
+	if (s->kind != DKIM_AS)
+		return 0;
+	x = taglist_get(t, nt, "cv");
+	if (taglist_is(x, "none"))
+		s->cv = 0;
+	else if (taglist_is(x, "pass"))
+		s->cv = 1;
+	else if (taglist_is(x, "fail"))
+		s->cv = 2;
+	else
+		return -1;
+	return 0;
 }
 
 /* Parse one DKIM-Signature value (RFC 6376 3.5) into s.  0; or -1 with
@@ -144,7 +174,8 @@ dkim_parse_sig(const char *v, size_t n, struct dkim_sig *s, long long now)
 #define BAD(msg) do { snprintf(s->why, sizeof s->why, "%s", msg); return -1; } while (0)
 	if ((nt = taglist_parse(v, n, t, TAGLIST_MAX)) < 0)
 		BAD("malformed tag list");
-	if (!taglist_is(taglist_get(t, (size_t)nt, "v"), "1")) {
+	if (s->kind == DKIM_SIG &&
+	    !taglist_is(taglist_get(t, (size_t)nt, "v"), "1")) {
 		s->res = DKIM_NEUTRAL;
 		BAD("not version 1");
 	}
@@ -178,14 +209,24 @@ dkim_parse_sig(const char *v, size_t n, struct dkim_sig *s, long long now)
 				s->bprefix[o++] = x->val[i];
 		s->bprefix[o] = '\0';
 	}
+	if (s->kind != DKIM_SIG && parse_arc(t, (size_t)nt, s) == -1)
+		BAD("bad i= or cv=");
+	if (s->kind == DKIM_AS) {
+		s->hrelaxed = 1;   /* RFC 8617 4.1.3: always relaxed */
+		s->res = DKIM_NONE;
+		return 0;
+	}
 	if ((x = taglist_get(t, (size_t)nt, "bh")) == NULL ||
 	    (r = b64(x->val, x->vl, s->bh, sizeof s->bh)) <= 0)
 		BAD("bad or missing bh=");
 	s->bhlen = (size_t)r;
 	if ((x = taglist_get(t, (size_t)nt, "h")) == NULL || parse_h(x, s) == -1)
 		BAD("bad or missing h=, or From not signed");
-	s->hrelaxed = s->brelaxed = 0;
+	/* no c=: simple/simple for DKIM (RFC 6376 3.5); relaxed/relaxed for
+	 * an ARC-Message-Signature, as the ARC suite and dkimpy read it */
+	s->hrelaxed = s->brelaxed = s->kind == DKIM_AMS;
 	if ((x = taglist_get(t, (size_t)nt, "c")) != NULL) {
+		s->hrelaxed = s->brelaxed = 0;
 		char c[40], *slash;
 		if (copy_val(x, c, sizeof c) == -1)
 			BAD("bad c=");
@@ -219,7 +260,7 @@ dkim_parse_sig(const char *v, size_t n, struct dkim_sig *s, long long now)
 		if (s->x < now)
 			BAD("signature expired");
 	}
-	if ((x = taglist_get(t, (size_t)nt, "i")) != NULL) {
+	if (s->kind == DKIM_SIG && (x = taglist_get(t, (size_t)nt, "i")) != NULL) {
 		const char *at;
 		if (copy_val(x, s->i, sizeof s->i) == -1 ||
 		    (at = strrchr(s->i, '@')) == NULL)
@@ -391,8 +432,8 @@ body_hash(const struct dkim_sig *s, const char *p, size_t n,
 
 /* Append header field bytes p[0..n) (name to the end of the value, no
  * line end) in the signature's header canonicalisation to b. */
-static int
-canon_header(int relaxed, const char *p, size_t n, size_t name_len,
+int
+dkim_canon_header(int relaxed, const char *p, size_t n, size_t name_len,
     struct buf *b, int crlf)
 {
 	size_t i, e;
@@ -446,19 +487,55 @@ field_bytes(const struct hdr *h, size_t i, const char **p, size_t *n)
 	*n = h->f[i].val_off + h->f[i].val_len - h->f[i].off;
 }
 
+/* Field i (name, colon, value; no line end) with the value of its b=
+ * tag emptied, everything else byte for byte (RFC 6376 3.7), into out. */
+int
+dkim_field_sans_b(const struct hdr *h, size_t i, struct buf *out)
+{
+	const char *p;
+	size_t n, j, v0 = h->f[i].val_off - h->f[i].off;
+
+	field_bytes(h, i, &p, &n);
+	if (buf_add(out, p, v0) == -1)
+		return -1;
+	for (j = v0; j < n; ) {
+		size_t st = j, e, q, r;
+
+		for (e = j; e < n && p[e] != ';'; e++)
+			;
+		for (q = st; q < e && (p[q] == ' ' || p[q] == '\t' ||
+		    p[q] == '\r' || p[q] == '\n'); q++)
+			;
+		r = q + 1;
+		while (r < e && (p[r] == ' ' || p[r] == '\t' || p[r] == '\r' ||
+		    p[r] == '\n'))
+			r++;
+		if (q < e && p[q] == 'b' && r < e && p[r] == '=') {
+			/* the b tag: keep up to its '=', drop its value */
+			if (buf_add(out, p + st, r + 1 - st) == -1)
+				return -1;
+		} else if (buf_add(out, p + st, e - st) == -1)
+			return -1;
+		if (e < n && buf_addc(out, ';') == -1)
+			return -1;
+		j = e + 1;
+	}
+	return 0;
+}
+
 /* The data the signature's header hash covers (RFC 6376 3.7): the fields
  * named in h=, each taken from the bottom up, then the signature field
  * itself with the value of b= removed and no line end. */
 static int
 signed_data(const struct hdr *h, const struct dkim_sig *s, struct buf *b)
 {
-	unsigned char used[HDR_MAX_FIELDS];
+	unsigned char *used;
 	size_t k, i, n;
 	const char *p;
+	int rc = -1;
 
-	if (h->n > HDR_MAX_FIELDS)
+	if ((used = calloc(h->n ? h->n : 1, 1)) == NULL)
 		return -1;
-	memset(used, 0, h->n);
 	for (k = 0; k < s->nh; k++) {
 		for (i = h->n; i-- > 0; )
 			if (!used[i] && hdr_name_is(h, i, s->h[k]))
@@ -467,56 +544,21 @@ signed_data(const struct hdr *h, const struct dkim_sig *s, struct buf *b)
 			continue;   /* absent or oversigned: contributes nothing */
 		used[i] = 1;
 		field_bytes(h, i, &p, &n);
-		if (canon_header(s->hrelaxed, p, n, h->f[i].name_len, b, 1) == -1)
-			return -1;
+		if (dkim_canon_header(s->hrelaxed, p, n, h->f[i].name_len, b, 1) == -1)
+			goto out;
 	}
-	/* the signature field with b='s value emptied */
+	/* the signature field with b='s value emptied, no line end */
 	{
 		struct buf f = BUF_INIT;
-		size_t j, v0 = h->f[s->field].val_off - h->f[s->field].off;
-		int rc;
 
-		field_bytes(h, s->field, &p, &n);
-		for (j = v0; j < n; ) {
-			size_t st = j, e, q;
-			for (e = j; e < n && p[e] != ';'; e++)
-				;
-			/* is this spec "b" = ...?  name may have white space */
-			for (q = st; q < e && (p[q] == ' ' || p[q] == '\t' ||
-			    p[q] == '\r' || p[q] == '\n'); q++)
-				;
-			if (q < e && p[q] == 'b') {
-				size_t r = q + 1;
-				while (r < e && (p[r] == ' ' || p[r] == '\t' ||
-				    p[r] == '\r' || p[r] == '\n'))
-					r++;
-				if (r < e && p[r] == '=') {
-					if (buf_add(&f, p + st, r + 1 - st) == -1)
-						return -1;
-					j = e;
-					continue;
-				}
-			}
-			if (buf_add(&f, p + st, e - st + (e < n)) == -1)
-				return -1;
-			j = e + (e < n);
-		}
-		/* bytes before the value: name and colon */
-		{
-			struct buf whole = BUF_INIT;
-			if (buf_add(&whole, p, v0) == -1 ||
-			    buf_add(&whole, f.p ? f.p : "", f.len) == -1) {
-				buf_free(&f);
-				buf_free(&whole);
-				return -1;
-			}
-			rc = canon_header(s->hrelaxed, whole.p, whole.len,
+		if (dkim_field_sans_b(h, s->field, &f) == 0)
+			rc = dkim_canon_header(s->hrelaxed, f.p, f.len,
 			    h->f[s->field].name_len, b, 0);
-			buf_free(&whole);
-		}
 		buf_free(&f);
-		return rc;
 	}
+out:
+	free(used);
+	return rc;
 }
 
 /* The public key from a key record's p= (SubjectPublicKeyInfo, or a bare
@@ -618,45 +660,78 @@ verify_sig(const struct dkim_sig *s, EVP_PKEY *k, const struct buf *data)
 	return ok;
 }
 
-/* Verify one parsed signature: s->res and s->why. */
-void
-dkim_verify(struct dnsq *q, const struct msg *m, const struct hdr *h,
-    struct dkim_sig *s)
+/* The key of signature s from DNS into *key: 0, or -1 with s->res and
+ * s->why set (temperror, permerror, policy). */
+int
+dkim_key(struct dnsq *q, struct dkim_sig *s, void **key)
 {
 	char name[400];
 	const struct dns_answer *a;
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen;
-	struct buf data = BUF_INIT;
 	EVP_PKEY *k = NULL;
 	size_t i;
-	int r;
 
-	if (s->res != DKIM_NONE)
-		return;   /* the parse already decided */
+	*key = NULL;
 	if (s->alg == DKIM_RSA_SHA1) {
 		/* RFC 8301 3.1: never valid */
 		s->res = DKIM_POLICY;
 		snprintf(s->why, sizeof s->why, "rsa-sha1 is not accepted");
-		return;
+		return -1;
 	}
 	key_name(s, name, sizeof name);
 	a = dnsq_get(q, name, DNS_TXT);
 	if (a->status == DNS_TEMP) {
 		s->res = DKIM_TEMPERROR;
 		snprintf(s->why, sizeof s->why, "key lookup failed");
-		return;
+		return -1;
 	}
 	if (a->status != DNS_OK) {
 		s->res = DKIM_PERMERROR;
 		snprintf(s->why, sizeof s->why, "no key record");
-		return;
+		return -1;
 	}
 	/* the first record that yields a key (several are ambiguous) */
 	for (i = 0; i < a->n && k == NULL; i++)
 		k = check_key(s, a->rr[i].text, a->rr[i].len);
-	if (k == NULL)
+	*key = k;
+	return k ? 0 : -1;
+}
+
+void
+dkim_key_free(void *key)
+{
+	EVP_PKEY_free(key);
+}
+
+/* Does s's signature verify over data with key?  1, 0. */
+int
+dkim_check_data(const struct dkim_sig *s, void *key, const char *data,
+    size_t len)
+{
+	struct buf b;
+
+	b.p = (char *)data;
+	b.len = len;
+	b.cap = 0;
+	return verify_sig(s, key, &b) == 1;
+}
+
+/* Verify one parsed signature: s->res and s->why. */
+void
+dkim_verify(struct dnsq *q, const struct msg *m, const struct hdr *h,
+    struct dkim_sig *s)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen;
+	struct buf data = BUF_INIT;
+	EVP_PKEY *k;
+	void *key;
+	int r;
+
+	if (s->res != DKIM_NONE)
+		return;   /* the parse already decided */
+	if (dkim_key(q, s, &key) == -1)
 		return;
+	k = key;
 	r = body_hash(s, m->raw.p + m->body_off, m->raw.len - m->body_off,
 	    md, &mdlen);
 	if (r == -1) {
@@ -674,7 +749,7 @@ dkim_verify(struct dnsq *q, const struct msg *m, const struct hdr *h,
 	} else if (verify_sig(s, k, &data) != 1) {
 		s->res = DKIM_FAIL;
 		snprintf(s->why, sizeof s->why, "signature did not verify");
-	} else if (hdr_count(h, "From") != 1) {
+	} else if (s->kind == DKIM_SIG && hdr_count(h, "From") != 1) {
 		/* the signature holds, but for which From?  (RFC 6376 8.15,
 		 * RFC 7489 6.6.1): local policy refuses it */
 		s->res = DKIM_POLICY;

@@ -22,7 +22,13 @@ enum dkim_alg { DKIM_RSA_SHA256 = 1, DKIM_RSA_SHA1, DKIM_ED25519_SHA256 };
 #define DKIM_MAX_HDRS   64     /* names in h= */
 #define DKIM_MIN_RSA    1024   /* bits */
 
+/* what a signature field is: DKIM-Signature, or ARC's (RFC 8617) */
+enum dkim_kind { DKIM_SIG = 0, DKIM_AMS, DKIM_AS };
+
 struct dkim_sig {
+	enum dkim_kind kind;             /* set before parsing */
+	unsigned inst;                   /* ARC: i=, the instance */
+	int      cv;                     /* ARC-Seal: 0 none, 1 pass, 2 fail */
 	size_t   field;                  /* index of its header field */
 	int      alg;                    /* enum dkim_alg, 0 unknown */
 	char     a[32];                  /* a= as written, for the header */
@@ -46,6 +52,13 @@ size_t dkim_collect(const struct hdr *, struct dkim_sig *, size_t max,
 void dkim_ask(struct dnsq *, const struct dkim_sig *, size_t n);
 void dkim_verify(struct dnsq *, const struct msg *, const struct hdr *,
 	struct dkim_sig *);
+int  dkim_key(struct dnsq *, struct dkim_sig *, void **key);
+int  dkim_check_data(const struct dkim_sig *, void *key, const char *data,
+	size_t len);
+int  dkim_canon_header(int relaxed, const char *p, size_t n, size_t name_len,
+	struct buf *b, int crlf);
+int  dkim_field_sans_b(const struct hdr *, size_t field, struct buf *out);
+void dkim_key_free(void *key);
 const char *dkim_result_name(enum dkim_result);
 
 #endif
