@@ -25,7 +25,7 @@ fi
 trap '[ -n "$dnsmasq_pid" ] && kill "$dnsmasq_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
 control me mx.ourco.test
 # the suite's timeout cases wait on a server that never answers
-control authtimeout 2
+control authtimeout 3
 printf 'From: someone@example.com\nSubject: spf\n\nbody\n' >"$tmp/m.eml"
 
 # empty fields become "-" so that read keeps the columns
