@@ -55,6 +55,7 @@ PKGS_mime-explode = libseccomp
 PKGS_filetype-check = libmagic libcrypto libseccomp
 PKGS_relay-out    = openssl libunbound libcurl
 PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
+PKGS_auth-check   = libunbound libpsl libidn2 libcrypto libseccomp
 PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
 PKGS_virus-scan   = libcrypto libseccomp
 PKGS_portcullis   = libseccomp

@@ -130,6 +130,29 @@ sys.exit(1)
 PY
 }
 
+# dnsmasq serving the zone in conf-file CONF on a free loopback port, in
+# the background, once it answers: dnsmasq_zone CONF.  Stops the one this
+# started before; sets $dnsmasq_pid and $dnsmasq_port, and points
+# control/resolvers at it.  A free port can be taken before dnsmasq binds
+# it on a busy machine, so it tries three.  The caller kills $dnsmasq_pid.
+dnsmasq_pid=
+dnsmasq_zone() {
+	[ -n "$dnsmasq_pid" ] && kill "$dnsmasq_pid" 2>/dev/null &&
+	    wait "$dnsmasq_pid" 2>/dev/null
+	for _try in 1 2 3; do
+		dnsmasq_port=$(free_port udp)
+		dnsmasq --keep-in-foreground --port="$dnsmasq_port" \
+		    --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+		    --no-hosts --pid-file= --user=root --conf-file="$1" \
+		    2>"$tmp/dnsmasq.log" &
+		dnsmasq_pid=$!
+		dns_up "$dnsmasq_port" up.invalid && break
+		echo "# dnsmasq did not answer: $(cat "$tmp/dnsmasq.log")"
+		kill "$dnsmasq_pid" 2>/dev/null
+	done
+	control resolvers "127.0.0.1@$dnsmasq_port"
+}
+
 # The supervisor on $PORTCULLIS_CONTROL and queue $Q, logging to
 # $tmp/gw.log, in the background ($gw: its pid); returns once it answers
 # on 127.0.0.1:$gport, 1 when it does not within 5 s.  With GW_AS=UID

@@ -31,13 +31,14 @@
 #endif
 
 struct sandbox_conf sandbox_cf = { .memory_mb = SANDBOX_MEMORY_MB,
-	.cpu_s = SANDBOX_CPU_S, .net = { "dnsbl-check", "virus-scan" },
-	.nnet = 2 };
+	.cpu_s = SANDBOX_CPU_S,
+	.net = { "dnsbl-check", "virus-scan", "auth-check" }, .nnet = 3 };
 
 /* Read control/stagememory (MB), control/stagecpu (seconds; 0: no
  * limit) and control/stagenet (the stage programs that may use the
- * network, one name a line; default dnsbl-check, which asks DNS, and
- * virus-scan, which may reach clamd or an ICAP engine over TCP) into
+ * network, one name a line; default dnsbl-check and auth-check, which
+ * ask DNS, and virus-scan, which may reach clamd or an ICAP engine over
+ * TCP) into
  * c, leaving its uids alone; nothing of c changes on an error. */
 int
 sandbox_config(struct sandbox_conf *c)

@@ -18,7 +18,8 @@
 
 /* The default chains: the filters that exist, each later one added. */
 static const char *const def_in[] = { "header-strip --direction in",
-	"spoof-check -a", "filetype-check -a", "virus-scan -a", "spam-score -a",
+	"spoof-check -a", "auth-check -a", "filetype-check -a", "virus-scan -a",
+	"spam-score -a",
 	NULL };
 static const char *const def_out[] = { "spoof-check -a", "filetype-check -a",
 	"virus-scan -a", "spam-score -a", "header-strip --direction out",

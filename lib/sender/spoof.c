@@ -539,53 +539,6 @@ out:
 	return rc;
 }
 
-/* A pvalue (RFC 8601 2.2): as it is when it is plain, else a quoted
- * string with what it holds made printable ASCII. */
-static int
-add_value(struct buf *b, const char *s, int quote)
-{
-	char c[512];
-	size_t i, n;
-
-	n = log_clean(c, sizeof c, s, strlen(s));
-	for (i = 0; i < n && !quote; i++)
-		if (!lchar((unsigned char)c[i]) && c[i] != '@')
-			quote = 1;
-	if (!quote)
-		return buf_add(b, c, n);
-	if (buf_addc(b, '"') == -1)
-		return -1;
-	for (i = 0; i < n; i++)
-		if (((c[i] == '"' || c[i] == '\\') && buf_addc(b, '\\') == -1) ||
-		    buf_addc(b, c[i]) == -1)
-			return -1;
-	return buf_addc(b, '"');
-}
-
-/* Fold before white space so that no line passes 78 columns (RFC 5322
- * 2.1.1, 2.2.3); the space stays, so unfolding gives back the line. */
-static int
-fold(const struct buf *in, struct buf *out)
-{
-	size_t i = 0, j, col = 0;
-
-	while (i < in->len) {
-		j = i + (in->p[i] == ' ');
-		while (j < in->len && in->p[j] != ' ')
-			j++;
-		if (col > 0 && in->p[i] == ' ' && col + (j - i) > 78) {
-			if (buf_addc(out, '\n') == -1)
-				return -1;
-			col = 0;
-		}
-		if (buf_add(out, in->p + i, j - i) == -1)
-			return -1;
-		col += j - i;
-		i = j;
-	}
-	return buf_addc(out, '\n');
-}
-
 /* The Authentication-Results header (RFC 8601) for -a.  Our method is not
  * registered with IANA, hence the "x-" prefix (RFC 8601 2.7.6); the
  * verdict goes into the reason. */
@@ -604,17 +557,17 @@ spoof_authres(const char *me, const struct envelope *e,
 	snprintf(reason, sizeof reason, "%s %s %s", verdict_name(r->v),
 	    r->status, r->text[0] ? r->text : "ok");
 	if (buf_adds(&l, "Authentication-Results: ") == -1 ||
-	    add_value(&l, me, 0) == -1 ||
+	    authres_value(&l, me, 0) == -1 ||
 	    buf_printf(&l, "; x-portcullis-spoof=%s reason=", res) == -1 ||
-	    add_value(&l, reason, 1) == -1)
+	    authres_value(&l, reason, 1) == -1)
 		goto out;
 	if (e->sender && *e->sender && (buf_adds(&l, " smtp.mailfrom=") == -1 ||
-	    add_value(&l, e->sender, 0) == -1))
+	    authres_value(&l, e->sender, 0) == -1))
 		goto out;
 	if (sr->from_domain[0] && (buf_adds(&l, " header.from=") == -1 ||
-	    add_value(&l, sr->from_domain, 0) == -1))
+	    authres_value(&l, sr->from_domain, 0) == -1))
 		goto out;
-	rc = fold(&l, out);
+	rc = authres_fold(&l, out);
 out:
 	buf_free(&l);
 	return rc;
