@@ -39,6 +39,11 @@ static const char *const local_zones[] = { "test.", "invalid.", "local.",
 	"onion.", "2.0.192.in-addr.arpa.", "100.51.198.in-addr.arpa.",
 	"113.0.203.in-addr.arpa.", "8.b.d.0.1.0.0.2.ip6.arpa." };
 
+/* The names of RFC 2606 and RFC 6761 that the system's resolver is
+ * never asked about. */
+static const char *const reserved[] = { "test.", "invalid.", "example.",
+	"example.com.", "example.net.", "example.org.", "localhost." };
+
 /* Open a resolver context: control/resolvers or the system's. */
 struct dns *
 dns_open(char *err, size_t errsize)
@@ -47,7 +52,7 @@ dns_open(char *err, size_t errsize)
 	struct dns *d;
 	char ta[4096];
 	size_t i;
-	int r;
+	int r, own;
 
 	if ((d = calloc(1, sizeof *d)) == NULL ||
 	    (d->ub = ub_ctx_create()) == NULL) {
@@ -78,6 +83,7 @@ dns_open(char *err, size_t errsize)
 		dns_close(d);
 		return NULL;
 	}
+	own = l.n > 0;
 	ctl_free(&l);
 	/* control/dnssecanchors: DNSSEC validation with those trust anchors
 	 * (DS or DNSKEY records, as unbound's trust-anchor-file); answers
@@ -94,9 +100,14 @@ dns_open(char *err, size_t errsize)
 		return NULL;
 	}
 	/* must come after set_fwd (REAL-PARTS.md), and after the anchors:
-	 * it finalizes the context */
+	 * it finalizes the context.  With resolvers of its own a site (or a
+	 * test) may serve the reserved names; through the system's resolver
+	 * they are answered here, NXDOMAIN at once, and never asked of the
+	 * world (RFC 2606, RFC 6761: no real mail has an address there) */
 	for (i = 0; i < sizeof local_zones / sizeof local_zones[0]; i++)
 		(void)ub_ctx_zone_remove(d->ub, local_zones[i]);
+	for (i = 0; !own && i < sizeof reserved / sizeof reserved[0]; i++)
+		(void)ub_ctx_zone_add(d->ub, reserved[i], "static");
 	return d;
 }
 

@@ -154,7 +154,7 @@ resident_capable(const struct spawn_argv *a)
 {
 	static const char *const ours[] = { "header-strip", "spoof-check",
 		"filetype-check", "spam-score", "dnsbl-check", "relay-out",
-		"virus-scan", "dkim-sign", NULL };
+		"virus-scan", "dkim-sign", "auth-check", NULL };
 	const char *b = strrchr(a->v[0], '/');
 	size_t i;
 
