@@ -33,6 +33,26 @@ run $IN <"$d/image-only.eml"
 like    'an image with no text' 'tests=.*IMAGE_ONLY'
 like    'HTML only' 'tests=.*HTML_ONLY'
 
+# legitimate bulk mail: HTML, tables, remote images, many links and
+# "click here" from a sender that links to its own site and runs its own
+# List-Unsubscribe is not flagged for its shape
+run $IN --explain <"$d/newsletter.eml"
+is_exit 'a newsletter: exit 0' 0
+like    'a newsletter with List-Unsubscribe passes' '^spam-score pass 2\.0\.0 score=-?[0-4]\.[0-9] '
+like    '... its own List-Unsubscribe counts for it' '^ +-[0-9.]+ UNSUB_FROM '
+like    '... and its links to its own domain' '^ +[0-9.]+ __FROM_IN_LINKS '
+unlike  '... so no LINKS_ELSEWHERE' ' LINKS_ELSEWHERE '
+# a link whose text shows one host and goes to another scores
+run $IN --explain <"$d/lying-link.eml"
+like    'a lying link scores' '^ +[1-9][0-9.]* LINK_MISMATCH '
+like    'a lying link to an IP address is flagged' '^spam-score flag 2\.7\.0 '
+# the structural rules together stay under the threshold: the shape of
+# commercial mail alone never flags it
+structural=$(awk '($1 == "test" || $1 == "rawbody" || $1 == "body" || $1 == "full" || $1 == "meta") &&
+	$2 ~ /^(URI_MANY|HTML_TABLE_BG|HTML_IMG_REMOTE|HTML_FONT_TINY|HTML_ONLY|HTML_ONLY_NOREPLY|BULK_CLICK|HTML_FORM|HTML_SCRIPT|HTML_FONT_BIG|HTML_CENTER_BIG|HTML_FONT_WHITE|BASE64_TEXT|IMAGE_AND_LINK)$/ &&
+	$NF > 0 { s += $NF } END { print (s < 5) ? "under" : "over " s }' "$top/share/rules/spam")
+is      'structural rules together under 5 points' "$structural" under
+
 run $IN "$d/ham-reply.eml" "$d/spam-html.eml"
 is_exit 'batch: worst verdict is flag, exit 0' 0
 like    'batch: the first file prefixed' "^$d/ham-reply\\.eml: spam-score pass "
