@@ -262,7 +262,8 @@ uri_ip(const struct score_msg *sm)
  * or three under a two-letter country code whose second level is short
  * (co.uk, com.au), lower-case, into d; 0, or -1 when there is none.  An
  * approximation of the public suffix list, enough to tell one sender's
- * hosts from another's. */
+ * hosts from another's (uridom_registered asks libpsl, whose list a
+ * process per message would load each time). */
 static int
 org_domain(const char *s, size_t n, char *d, size_t ds)
 {
