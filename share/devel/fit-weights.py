@@ -89,8 +89,8 @@ def corpus_files(corpus):
 def hits(binary, path, lines, rules, files):
     """{file: set of rule names}, run with every scoring rule's weight 1."""
     tmp = tempfile.mkdtemp(prefix="portcullis-fit.")
-    # the other rule files (outbound) beside it, as shipped
-    subprocess.run(["cp", "-r", os.path.dirname(os.path.abspath(path)),
+    # the shipped rule files (outbound) beside it
+    subprocess.run(["cp", "-r", os.path.join(TOP, "share", "rules"),
                     os.path.join(tmp, "rules")], check=True)
     os.mkdir(os.path.join(tmp, "ctl"))
     unit = list(lines)
