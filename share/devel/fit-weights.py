@@ -53,8 +53,11 @@ STRUCT_CAP = 3.5
 # kept as written: GTUBE; LINK_MISMATCH, which the click-tracking links of
 # real senders' mailings hit too (shown www.shop.example, gone through
 # clickthru.esp.example), so that on this corpus it can only lose, while a
-# link that lies about its host is what phishing is made of
-FIXED = {"GTUBE", "LINK_MISMATCH"}
+# link that lies about its host is what phishing is made of; and
+# URI_ENCODED_HOST, a host hidden in percent codes, which no real sender
+# writes and which the fit leaves at nothing only because the spam that
+# does it here says enough besides
+FIXED = {"GTUBE", "LINK_MISMATCH", "URI_ENCODED_HOST"}
 MIN_HITS = 5               # a rule hit by fewer messages keeps its weight
 CLASSES = ("spam", "ham", "hard-ham")
 KINDS = ("header", "body", "rawbody", "uri", "full", "test", "meta")
@@ -185,7 +188,7 @@ def main():
     ap.add_argument("--max-weight", type=float, default=4.5)
     ap.add_argument("--weight-spam", type=float, default=4.0)
     ap.add_argument("--weight-ham", type=float, default=1.5)
-    ap.add_argument("--weight-hard", type=float, default=15.0)
+    ap.add_argument("--weight-hard", type=float, default=17.0)
     ap.add_argument("--report", action="store_true",
                     help="print the fitted weights and the rules at 0")
     ap.add_argument("--write", action="store_true",
