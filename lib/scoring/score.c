@@ -922,12 +922,16 @@ score_eval(struct score_set *s, struct score_msg *sm, double bayes,
 			h = bayes >= 0 && bayes >= r->arg &&
 			    (bayes < r->hi || (r->hi >= 1 && bayes <= 1));
 			break;
-		case SCORE_META:
-			h = meta_value(r, res) != 0;
+		case SCORE_META: {
+			/* a meta's count (a sum of rules) is kept, so that
+			 * another meta may ask "__BULK >= 2" of it */
+			double v = meta_value(r, res);
+			h = v <= 0 ? v != 0 : v >= 255 ? 255 : v < 1 ? 1 : (int)v;
 			break;
 		}
+		}
 		if (h) {
-			res->hit[s->order[i]] = 1;
+			res->hit[s->order[i]] = (unsigned char)h;
 			res->score += r->score;
 		}
 	}

@@ -16,11 +16,14 @@
 #include "score_bayes.h"
 #include "score_html.h"
 
-/* Robinson's strength of the prior and the prior for a token seen rarely
- * (bogofilter's robs and robx, tuned on mail); tokens closer to 0.5 than
+/* Robinson's strength of the prior and the prior for a token seen rarely:
+ * with s = 1 a hapax (a token learned once) counts half as much as its
+ * one sighting says, which held out in 5 folds on the development corpus
+ * kept more spam above 0.6 than bogofilter's 0.45 (21 of 500 below
+ * against 27) with no more ham above it; tokens closer to 0.5 than
  * MIN_DEV say nothing and are left out; the most telling MAX_TOKENS are
  * combined. */
-#define ROB_S      0.45
+#define ROB_S      1.0
 #define ROB_X      0.5
 #define MIN_DEV    0.1
 #define MAX_TOKENS 150
@@ -133,6 +136,8 @@ score_bayes_tokens(const struct score_msg *sm, uint64_t *v, size_t max)
 	static const char *const fields[] = {
 		"From", "Reply-To", "To", "X-Mailer", "User-Agent", "Content-Type",
 		"Message-ID", "Return-Path", "Received", "X-Priority", "Errors-To",
+		"List-Id", "List-Unsubscribe", "Precedence", "Sender",
+		"X-MSMail-Priority",
 	};
 	struct toks t = { v, 0, max };
 	const char *p, *e, *nl;
@@ -154,6 +159,15 @@ score_bayes_tokens(const struct score_msg *sm, uint64_t *v, size_t max)
 		if (end == NULL)
 			end = e;
 		colon = memchr(p, ':', (size_t)(end - p));
+		/* every field's name: which fields a sender writes tells its
+		 * software (a mailing list manager, a mass mailer, a client) */
+		if (colon && colon > p && colon - p < 64) {
+			char nm[64];
+			size_t k, l = (size_t)(colon - p);
+			for (k = 0; k < l; k++)
+				nm[k] = (char)tolower((unsigned char)p[k]);
+			add(&t, "N:", nm, l);
+		}
 		for (i = 0; colon && i < sizeof fields / sizeof fields[0]; i++)
 			if ((size_t)(colon - p) == strlen(fields[i]) &&
 			    strncasecmp(p, fields[i], strlen(fields[i])) == 0) {

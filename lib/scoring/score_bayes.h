@@ -1,6 +1,7 @@
 /* score_bayes: the learning classifier beside spam-score's rules.  A
  * message becomes a set of tokens (words of its text and subject, words
- * of a few header fields, the hosts of its links), each hashed to 64 bits;
+ * of a few header fields under their names, the name of every field, the
+ * hosts of its links), each hashed to 64 bits;
  * LMDB keeps per token how many spam and ham messages held it.  The
  * probability is Robinson's per-token estimate combined with Fisher's
  * chi-square method, as bogofilter and SpamAssassin compute it.

@@ -16,7 +16,8 @@ enum {
 	T_HTML_ONLY, T_IMAGE_ONLY, T_NO_TEXT, T_DATE_MISSING, T_DATE_INVALID,
 	T_DATE_FUTURE, T_DATE_PAST, T_MSGID_MISSING, T_MSGID_BAD, T_UPPER_RATIO,
 	T_SUBJECT_UPPER, T_OBFUSCATED, T_FORGED_OE, T_MIME_BAD, T_LINK_MISMATCH,
-	T_HTML_HIDDEN, T_HTML_FORM, T_HTML_SCRIPT, T_URI_IP, T_URI_COUNT
+	T_HTML_HIDDEN, T_HTML_FORM, T_HTML_SCRIPT, T_URI_IP, T_URI_COUNT,
+	T_FROM_IN_LINKS, T_UNSUB_FROM
 };
 
 static const char *const names[] = {
@@ -24,7 +25,7 @@ static const char *const names[] = {
 	"date_future", "date_past", "msgid_missing", "msgid_bad", "upper_ratio",
 	"subject_upper", "obfuscated", "forged_outlook", "mime_bad",
 	"link_mismatch", "html_hidden", "html_form", "html_script", "uri_ip",
-	"uri_count"
+	"uri_count", "from_in_links", "unsub_from"
 };
 
 int
@@ -257,6 +258,132 @@ uri_ip(const struct score_msg *sm)
 	return 0;
 }
 
+/* The organisation's domain of a host or address: its last two labels,
+ * or three under a two-letter country code whose second level is short
+ * (co.uk, com.au), lower-case, into d; 0, or -1 when there is none.  An
+ * approximation of the public suffix list, enough to tell one sender's
+ * hosts from another's (uridom_registered asks libpsl, whose list a
+ * process per message would load each time). */
+static int
+org_domain(const char *s, size_t n, char *d, size_t ds)
+{
+	size_t dot[3], nd = 0, i, a;
+
+	while (n > 0 && s[n - 1] == '.')
+		n--;
+	for (i = n; i > 0 && nd < 3; i--)
+		if (s[i - 1] == '.')
+			dot[nd++] = i - 1;
+	if (nd == 0)
+		return -1;
+	a = dot[0] + 1;
+	/* a two-letter top-level domain under a short second level */
+	if (nd >= 2 && n - a == 2 && dot[0] - dot[1] - 1 <= 3)
+		a = dot[1] + 1;
+	a = a == dot[0] + 1 ? (nd >= 2 ? dot[1] + 1 : 0) :
+	    (nd >= 3 ? dot[2] + 1 : 0);
+	if (n - a + 1 > ds || dot[0] == a)
+		return -1;
+	for (i = a; i < n; i++)
+		d[i - a] = (char)tolower((unsigned char)s[i]);
+	d[n - a] = '\0';
+	return 0;
+}
+
+/* The organisation's domain of the From address into d; 0, or -1. */
+static int
+from_domain(const struct score_msg *sm, char *d, size_t ds)
+{
+	struct buf v = BUF_INIT;
+	const char *at, *e;
+	int r = -1;
+
+	if (score_msg_field(sm, "From", 0, &v) >= 0 && v.p &&
+	    (at = memchr(v.p, '@', v.len)) != NULL) {
+		for (e = at + 1; e < v.p + v.len && (isalnum((unsigned char)*e) ||
+		    *e == '-' || *e == '.'); e++)
+			;
+		r = org_domain(at + 1, (size_t)(e - at - 1), d, ds);
+	}
+	buf_free(&v);
+	return r;
+}
+
+/* Is dom (an organisation's domain) the host h or a parent of it? */
+static int
+host_in(const char *h, const char *dom)
+{
+	size_t lh = strlen(h), ld = strlen(dom);
+
+	return lh >= ld && strcmp(h + lh - ld, dom) == 0 &&
+	    (lh == ld || h[lh - ld - 1] == '.');
+}
+
+/* Does a link of the message go to the From address's domain?  Mail from
+ * a real sender links to its own site; spam's From is borrowed or made
+ * up, and its links go to whoever is paid. */
+static int
+from_in_links(const struct score_msg *sm)
+{
+	const char *p = sm->uris.p, *e = p + sm->uris.len;
+	char dom[256], host[256];
+
+	if (p == NULL || from_domain(sm, dom, sizeof dom) == -1)
+		return 0;
+	while (p < e) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		size_t l = (size_t)((nl ? nl : e) - p);
+		if (score_uri_host(p, l, host, sizeof host) == 0 &&
+		    host_in(host, dom))
+			return 1;
+		p = (nl ? nl : e) + 1;
+	}
+	return 0;
+}
+
+/* Does List-Unsubscribe (RFC 2369) name the From address's domain, in a
+ * mailto: address or a link's host?  A list run by the sender itself. */
+static int
+unsub_from(const struct score_msg *sm)
+{
+	struct buf v = BUF_INIT;
+	char dom[256], host[256];
+	const char *p, *e;
+	int r = 0;
+
+	if (from_domain(sm, dom, sizeof dom) == -1 ||
+	    score_msg_field(sm, "List-Unsubscribe", 0, &v) < 0 || v.p == NULL) {
+		buf_free(&v);
+		return 0;
+	}
+	for (p = v.p, e = v.p + v.len; p < e && !r; p++) {
+		const char *q = p;
+		size_t l;
+		if (*p == '@') {
+			for (q = p + 1; q < e && (isalnum((unsigned char)*q) ||
+			    *q == '-' || *q == '.'); q++)
+				;
+			l = (size_t)(q - p - 1);
+			if (l < sizeof host) {
+				memcpy(host, p + 1, l);
+				host[l] = '\0';
+				while (l > 0 && host[l - 1] == '.')
+					host[--l] = '\0';
+				r = host_in(host, dom);
+			}
+		} else if (*p == '/' && p + 1 < e && p[1] == '/' && p > v.p &&
+		    p[-1] == ':') {
+			for (q = p; q > v.p && q[-1] != '<' && q[-1] != ' ' &&
+			    q[-1] != ','; q--)
+				;
+			if (score_uri_host(q, (size_t)(e - q), host, sizeof host) == 0)
+				r = host_in(host, dom);
+		}
+	}
+	buf_free(&v);
+	return r;
+}
+
 /* Run built-in test on sm with its argument (0: the default); 1 hit, 0 not. */
 int
 score_test_run(int test, double arg, const struct score_msg *sm)
@@ -321,6 +448,10 @@ score_test_run(int test, double arg, const struct score_msg *sm)
 		return uri_ip(sm);
 	case T_URI_COUNT:
 		return sm->nuri >= (arg > 0 ? arg : 20);
+	case T_FROM_IN_LINKS:
+		return from_in_links(sm);
+	case T_UNSUB_FROM:
+		return unsub_from(sm);
 	}
 	buf_free(&v);
 	return r;

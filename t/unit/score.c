@@ -290,6 +290,75 @@ main(void)
 	}
 
 	{
+		/* a meta's value is its count, for the metas that use it */
+		struct score_set s;
+		struct score_result res;
+		score_set_init(&s);
+		score_set_line(&s, "body M_A /cheap/ 0", 1, err, sizeof err);
+		score_set_line(&s, "body M_B /expensive/ 0", 2, err, sizeof err);
+		score_set_line(&s, "uri M_C /192\\.0\\.2\\.1/ 0", 3, err, sizeof err);
+		score_set_line(&s, "meta __N M_A + M_B + M_C 0", 4, err, sizeof err);
+		score_set_line(&s, "meta M2 __N >= 2 1", 5, err, sizeof err);
+		score_set_line(&s, "meta M3 __N >= 3 1", 6, err, sizeof err);
+		if (score_set_finish(&s, err, sizeof err) == 0 &&
+		    scored(&s, spam_msg, &res) == 0) {
+			tap_is_long(res.hit[score_set_find(&s, "__N")], 2,
+			    "a meta summing rules keeps its count");
+			tap_is_long(res.hit[score_set_find(&s, "M2")], 1,
+			    "  a meta asking >= 2 of it hits");
+			tap_is_long(res.hit[score_set_find(&s, "M3")], 0,
+			    "  one asking >= 3 does not");
+			score_result_free(&res);
+		} else
+			tap_ok(0, "a meta of a meta's count");
+		score_set_free(&s);
+	}
+
+	{
+		/* the sender's own domain: in the links, in List-Unsubscribe */
+		static const struct {
+			const char *msg;
+			int inlinks, unsub;
+		} snd[] = {
+			{ "From: News <news@mail.shop.example>\n\n"
+			  "see http://www.shop.example/offer\n", 1, 0 },
+			{ "From: a@shop.example\nList-Unsubscribe: "
+			  "<mailto:leave@lists.shop.example>\n\nhttp://other.example/\n", 0, 1 },
+			{ "From: a@shop.example\nList-Unsubscribe: "
+			  "<https://u.shop.example/x?y=1>\n\nhi\n", 0, 1 },
+			{ "From: a@shop.example\nList-Unsubscribe: "
+			  "<https://esp.example/x?shop.example>\n\nhi\n", 0, 0 },
+			{ "From: a@bbc.co.uk\n\nhttp://news.bbc.co.uk/\n", 1, 0 },
+			{ "From: a@bbc.co.uk\n\nhttp://evil.co.uk/\n", 0, 0 },
+			{ "From: a@shop.example\n\nhttp://notshop.example/\n", 0, 0 },
+			{ "From: a@shop.example\n\nhttp://shop.example.evil.test/\n", 0, 0 },
+			{ "From: nobody\n\nhttp://shop.example/\n", 0, 0 },
+			{ "From: a@\n\nhttp://shop.example/\n", 0, 0 },
+		};
+		int tl = score_test_lookup("from_in_links");
+		int tu = score_test_lookup("unsub_from");
+		for (i = 0; i < sizeof snd / sizeof snd[0]; i++) {
+			struct msg msg;
+			struct hdr h;
+			struct score_msg sm;
+			memset(&h, 0, sizeof h);
+			if (msg_from_mem(snd[i].msg, strlen(snd[i].msg), &msg) == -1 ||
+			    hdr_parse(&h, msg.raw.p, msg.hdr_off, msg.hdr_len, NULL) == -1 ||
+			    score_msg_build(&sm, &msg, &h, NULL) == -1) {
+				tap_ok(0, "a sender's message is built");
+				continue;
+			}
+			snprintf(name, sizeof name, "from_in_links, message %zu", i);
+			tap_is_long(score_test_run(tl, 0, &sm), snd[i].inlinks, name);
+			snprintf(name, sizeof name, "unsub_from, message %zu", i);
+			tap_is_long(score_test_run(tu, 0, &sm), snd[i].unsub, name);
+			score_msg_free(&sm);
+			hdr_free(&h);
+			msg_free(&msg);
+		}
+	}
+
+	{
 		static const char *const rules[] = {
 			"header S_SUBJ Subject /cheap pills/i 1",
 			"body S_BODY /cheap pills at our shop/ 2",
