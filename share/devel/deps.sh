@@ -74,6 +74,11 @@ test)
 	[ -f /usr/share/publicsuffix/public_suffix_list.dat ] || need publicsuffix
 	# t/procmail.t: the README's and the pages' recipes under a real procmail
 	command -v procmail >/dev/null 2>&1 || need procmail
+	# t/install.t: the installed unit, logrotate and fail2ban files checked
+	# by their own tools
+	command -v systemd-analyze >/dev/null 2>&1 || need systemd
+	command -v logrotate >/dev/null 2>&1 || need logrotate
+	command -v fail2ban-regex >/dev/null 2>&1 || need fail2ban
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc
