@@ -310,7 +310,7 @@ lint(int argc, char **argv)
 			return EXIT_TEMP;
 		}
 	}
-	if (load(1, 1) == -1)
+	if (checker_lint_common() == -1 || load(1, 1) == -1)
 		return EXIT_TEMP;
 	for (d = 0; d < 2; d++) {
 		const struct score_set *s = &T.c.set[d];

@@ -221,7 +221,7 @@ score_conf_load(struct score_conf *c, int eager, char *err, size_t es)
 	    ctl_ulong("bayesmaxtokens", 0, 100, 1000000000, &c->bayesmaxtokens) == -1 ||
 	    mime_limits_ctl(&c->lim) == -1) {
 		snprintf(err, es, "unable to read the control files in %s: %s",
-		    ctl_dir(), strerror(errno));
+		    ctl_dir(), log_errtext(errno));
 		return -1;
 	}
 	return 0;
