@@ -63,6 +63,7 @@ PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
 PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
 PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =
+PKGS_log-report  =
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))

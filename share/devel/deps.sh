@@ -79,6 +79,8 @@ test)
 	command -v systemd-analyze >/dev/null 2>&1 || need systemd
 	command -v logrotate >/dev/null 2>&1 || need logrotate
 	command -v fail2ban-regex >/dev/null 2>&1 || need fail2ban
+	# t/log-report.t: the report's HTML page rendered by a real browser
+	command -v chromium >/dev/null 2>&1 || need chromium
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc
