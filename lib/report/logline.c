@@ -209,7 +209,8 @@ logline_parse(const char *s, size_t n, struct logline *l)
 			if (q && strchr(q + 12, ' ') == NULL &&
 			    l->nf < LOGLINE_MAX_FIELDS) {
 				*q = '\0';
-				l->f[l->nf].key = "quarantine";
+				q[11] = '\0';
+				l->f[l->nf].key = q + 1;
 				l->f[l->nf].val = q + 12;
 				l->nf++;
 			}

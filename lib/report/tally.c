@@ -77,7 +77,7 @@ tally_get(struct tally_map *m, const char *key, int create)
 	e = &m->e[m->n];
 	memset(e, 0, sizeof *e);
 	e->dir = -1;
-	e->t = -1;
+	e->t = e->tdone = -1;
 	if ((e->key = strdup(k)) == NULL)
 		return NULL;
 	for (j = hash(k) & (m->icap - 1); m->idx[j]; j = (j + 1) & (m->icap - 1))
@@ -293,15 +293,6 @@ reply_norm(const char *r, char *out, size_t n)
 	tally_norm(r, out, n);
 }
 
-/* The direction of a queued message, as its door line said. */
-static int
-qdir(struct tally *t, const char *qid)
-{
-	struct tally_ent *q = qid ? tally_get(&t->qids, qid, 0) : NULL;
-
-	return q && q->dir >= 0 ? q->dir : TALLY_OTHER;
-}
-
 /* relay-out: one line per recipient. */
 static int
 relay_line(struct tally *t, const struct logline *l, const char *qid)
@@ -309,20 +300,24 @@ relay_line(struct tally *t, const struct logline *l, const char *qid)
 	const char *r = logline_get(l, "result"), *rcpt = logline_get(l, "rcpt"),
 	    *reply = logline_get(l, "reply");
 	char nk[120];
-	int d = qdir(t, qid);
+	struct tally_ent *q;
 
 	if (r == NULL || rcpt == NULL)
 		return 0;
+	/* counted by direction at the end: the door's line of this
+	 * message may come later in the log */
+	if ((q = tally_get(&t->qids, qid ? qid : "-", 1)) == NULL)
+		return -1;
 	reply_norm(reply ? reply : "-", nk, 80);
 	if (r[0] == 'r') {
-		t->deliv[d]++;
+		q->deliv++;
 		return count(&t->rcpts, rcpt, 1, 0, 0);
 	}
 	if (r[0] == 'h') {
-		t->failed[d]++;
+		q->failed++;
 		return count(&t->failwhy, nk, 1, 0, 0);
 	}
-	t->deferred[d]++;
+	q->deferred++;
 	return count(&t->deferwhy, nk, 1, 0, 0);
 }
 
@@ -377,9 +372,9 @@ super_line(struct tally *t, const struct logline *l, const char *qid)
 		return 0;
 	}
 	if (dl && strcmp(dl, "done") == 0) {
-		if ((q = tally_get(&t->qids, qid, 0)) != NULL && q->t >= 0 &&
-		    l->t >= q->t && add_delay(t, (long)(l->t - q->t)) == -1)
+		if ((q = tally_get(&t->qids, qid, 1)) == NULL)
 			return -1;
+		q->tdone = l->t;
 		return 0;
 	}
 	/* a verdict after the queue; "at=door" repeats the door's */
@@ -466,6 +461,18 @@ tally_finish(struct tally *t)
 		for (k = 0; k < w->nlist; k++)
 			door_count(t, &t->door[w->list[k]], TALLY_OTHER);
 		w->nlist = 0;
+	}
+	/* recipients by the direction of their message; the delay of
+	 * each message the door took and delivery finished */
+	for (i = 0; i < t->qids.n; i++) {
+		struct tally_ent *q = &t->qids.e[i];
+		int d = q->dir >= 0 ? q->dir : TALLY_OTHER;
+		t->deliv[d] += q->deliv;
+		t->failed[d] += q->failed;
+		t->deferred[d] += q->deferred;
+		if (q->t >= 0 && q->tdone >= q->t &&
+		    add_delay(t, (long)(q->tdone - q->t)) == -1)
+			return -1;
 	}
 	qsort(t->delay, t->ndelay, sizeof *t->delay, cmp_long);
 	return 0;

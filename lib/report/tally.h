@@ -2,8 +2,11 @@
  * direction and hour, the door's refusals, every stage's verdicts by
  * reason, the top senders, clients, recipients and rules, deliveries,
  * deferrals, bounces and the delays from the door to delivery.  Fed one
- * parsed line at a time (logline.h) in the order of the log; memory
- * grows with the distinct names seen, not with the lines. */
+ * parsed line at a time (logline.h) in the order of the log, which is
+ * not the order of events: a delivery may be logged before the door's
+ * line of its message, so what depends on a message's direction or
+ * arrival is settled by tally_finish.  Memory grows with the distinct
+ * names and queue ids seen, not with the lines. */
 #ifndef PORTCULLIS_TALLY_H
 #define PORTCULLIS_TALLY_H
 #include <stddef.h>
@@ -18,7 +21,9 @@ struct tally_ent {
 	unsigned long      n[2];
 	unsigned long long bytes;
 	time_t             t;       /* a queue id: when the door took it */
-	int                dir;     /* a queue id: its direction, or -1 */
+	time_t             tdone;   /* ... when its delivery was done */
+	int                dir;     /* ... its direction, or -1 */
+	unsigned long      deliv, failed, deferred;   /* ... its recipients */
 	size_t            *list;    /* a door worker: its messages waiting */
 	size_t             nlist;   /* for the end of their session */
 };
