@@ -64,6 +64,7 @@ PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
 PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =
 PKGS_log-report  =
+PKGS_maildir-rescan = libcrypto libseccomp
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))

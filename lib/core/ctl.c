@@ -425,6 +425,14 @@ rules_path(const char *name, char *path, size_t n)
 #endif
 }
 
+/* The folder of the shipped rules, as rule files are looked for there
+ * (for what must notice that the rules changed: maildir-rescan). */
+int
+ctl_rules_dir(char *path, size_t n)
+{
+	return rules_path(".", path, n);
+}
+
 /* A rule file: the administrator's copy in the control directory wins over
  * the shipped one.  As ctl_read_path: 0 means found in neither place. */
 int

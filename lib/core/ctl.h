@@ -34,6 +34,7 @@ int         ctl_bytes(const char *name, unsigned long def, unsigned long min,
 	unsigned long max, unsigned long *out);
 int         ctl_rules(const char *name, struct ctl_list *);
 int         ctl_nets(const char *name, struct ip_net **, size_t *n);
+int         ctl_rules_dir(char *path, size_t n);
 void        ctl_free(struct ctl_list *);
 int         ctl_me(char *out, size_t);
 int         ctl_databytes(unsigned long *db, size_t *filter_max);
