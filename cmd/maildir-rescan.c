@@ -205,7 +205,7 @@ rescan(const struct opts *o, const char *md, const char *fp, int scratch)
 			seen++;
 			snprintf(u, sizeof u, "%.*s", (int)strcspn(d->d_name, ":"), d->d_name);
 			key = u;
-			if (bsearch(&key, old.v, old.n, sizeof *old.v, rescan_cmp)) {
+			if (old.n && bsearch(&key, old.v, old.n, sizeof *old.v, rescan_cmp)) {
 				if (rescan_names_add(&done, u, strlen(u)) == -1)
 					rc = -1;
 				continue;

@@ -170,7 +170,8 @@ rescan_state_read(const char *path, const char *fp, struct rescan_names *s)
 			return -1;
 		}
 	fclose(f);
-	qsort(s->v, s->n, sizeof *s->v, rescan_cmp);
+	if (s->n)
+		qsort(s->v, s->n, sizeof *s->v, rescan_cmp);
 	return 0;
 }
 

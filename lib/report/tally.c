@@ -474,7 +474,8 @@ tally_finish(struct tally *t)
 		    add_delay(t, (long)(q->tdone - q->t)) == -1)
 			return -1;
 	}
-	qsort(t->delay, t->ndelay, sizeof *t->delay, cmp_long);
+	if (t->ndelay)
+		qsort(t->delay, t->ndelay, sizeof *t->delay, cmp_long);
 	return 0;
 }
 
