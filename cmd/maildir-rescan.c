@@ -29,6 +29,7 @@
 #include "io.h"
 #include "log.h"
 #include "rescan.h"
+#include "spawn.h"
 #include "verdict.h"
 
 #define STATE_NAME ".portcullis-rescan"
@@ -296,6 +297,8 @@ main(int argc, char **argv)
 		    chainfile ? chainfile : out ? "chain.out" : "chain.in");
 		return EXIT_TEMP;
 	}
+	/* the stages beside us first, as the supervisor runs them */
+	spawn_path_self();
 	if (ctl_ulong("timeoutstage", 300, 1, 86400, &o.timeout) == -1) {
 		log_fatal(errno, "unable to read control/timeoutstage");
 		return EXIT_TEMP;
