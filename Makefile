@@ -65,7 +65,8 @@ PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =
 PKGS_log-report  =
 PKGS_maildir-rescan = libcrypto libseccomp
-ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp
+PKGS_rules-update = libcurl libcrypto libarchive
+ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp libcurl
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
 LIB_OBJ = $(LIB_SRC:lib/%.c=$(OBJ)/lib/%.o)
@@ -193,10 +194,15 @@ SYSTEM_FILES = $(UNITDIR)/portcullis.service $(SYSCONFDIR)/logrotate.d/portculli
 	$(SYSCONFDIR)/fail2ban/filter.d/portcullis.conf \
 	$(SYSCONFDIR)/fail2ban/jail.d/portcullis.conf $(SYSCONFDIR)/cron.d/portcullis
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/rules \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/rules-dist \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(TOOLS:%=$(BIN)/%) $(DESTDIR)$(BINDIR)
-	cp -R share/rules/. $(DESTDIR)$(SHAREDIR)/rules
+	@# the rules are a link to a folder, which rules-update(8) turns
+	@# to a newer one in one rename; an install sets it to these
+	cp -R share/rules/. $(DESTDIR)$(SHAREDIR)/rules-dist
+	@if [ -d $(DESTDIR)$(SHAREDIR)/rules ] && [ ! -L $(DESTDIR)$(SHAREDIR)/rules ]; then \
+		rm -rf $(DESTDIR)$(SHAREDIR)/rules; fi
+	ln -sfn rules-dist $(DESTDIR)$(SHAREDIR)/rules
 	install -m 644 $(wildcard cmd/*.8) $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(wildcard share/man/*.5) $(DESTDIR)$(MANDIR)/man5
 	install -d $(DESTDIR)$(MANDIR)/man7

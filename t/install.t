@@ -64,6 +64,7 @@ is '... every program, page, rule file and system file' "$missing" ''
 is '... the spool, 0700 until the supervisor makes it its owner'"'"'s' \
 	"$(stat -c %a "$dest/var/spool/portcullis")" 700
 is '... the log folder, 0750' "$(stat -c %a "$dest/var/log/portcullis")" 750
+is '... the rules a link rules-update can turn' "$(readlink "$dest/usr/share/portcullis/rules")" rules-dist
 unit=$dest/usr/lib/systemd/system/portcullis.service
 like_file '... the unit runs the installed supervisor on /etc/portcullis' "$unit" \
 	'^ExecStart=/usr/bin/portcullis -C /etc/portcullis -Q /var/spool/portcullis$'

@@ -33,6 +33,8 @@ build)
 		pc lmdb liblmdb-dev
 		# the supervisor and the filters: each stage's seccomp filter
 		pc libseccomp libseccomp-dev
+		# rules-update: the signed rules bundle over HTTPS
+		pc libcurl libcurl4-openssl-dev
 	else
 		need libpcre2-dev
 		need libssl-dev
@@ -44,6 +46,7 @@ build)
 		need libidn2-dev
 		need liblmdb-dev
 		need libseccomp-dev
+		need libcurl4-openssl-dev
 	fi
 	;;
 test)
