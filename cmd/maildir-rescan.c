@@ -237,11 +237,42 @@ out:
 	return rc;
 }
 
+/* --lint: the chain as a run would take it, each line a program that
+ * can be run, and timeoutstage; one line of what was read, or 111. */
+static int
+lint(const struct opts *o, const char *fp)
+{
+	size_t i;
+	int bad = 0;
+
+	for (i = 0; i < o->chain.n; i++) {
+		struct spawn_argv a;
+		if (spawn_split(o->chain.v[i], &a) == -1) {
+			log_fatal(0, "chain line %zu: \"%s\": not a command line", i + 1,
+			    o->chain.v[i]);
+			bad = 1;
+			continue;
+		}
+		if (!spawn_runnable(a.v[0])) {
+			log_fatal(0, "chain line %zu: \"%s\": no such program", i + 1,
+			    o->chain.v[i]);
+			bad = 1;
+		}
+		spawn_argv_free(&a);
+	}
+	if (bad)
+		return EXIT_TEMP;
+	printf("maildir-rescan: chain of %zu stages, timeoutstage %lu, quarantine "
+	    "folder %s, fingerprint %.16s\n", o->chain.n, o->timeout, o->qfolder, fp);
+	return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;
+}
+
 static void
 usage(void)
 {
 	fprintf(stderr, "usage: maildir-rescan [-anv] [-C dir] [-o | -c chainfile | "
-	    "-f filter ...] [-q folder] [-s statefile] [-V file ...] maildir ...\n");
+	    "-f filter ...] [-q folder] [-s statefile] [-V file ...] maildir ...\n"
+	    "       maildir-rescan [-C dir] [-o | -c chainfile | -f filter ...] --lint\n");
 }
 
 int
@@ -251,7 +282,9 @@ main(int argc, char **argv)
 	const char *chainfile = NULL;
 	char fp[RESCAN_FP_MAX], tmpl[PATH_MAX];
 	struct ctl_list filters = { 0 };
-	int ch, i, out = 0, rc = EXIT_PASS, scratch;
+	static const struct option lo[] = {
+		{ "lint", no_argument, NULL, 'L' }, { NULL, 0, NULL, 0 } };
+	int ch, i, out = 0, rc = EXIT_PASS, scratch, dolint = 0;
 	char **fv = NULL;
 	size_t nf = 0;
 
@@ -261,8 +294,9 @@ main(int argc, char **argv)
 	if ((o.extra = calloc((size_t)argc, sizeof *o.extra)) == NULL ||
 	    (fv = calloc((size_t)argc, sizeof *fv)) == NULL)
 		return EXIT_TEMP;
-	while ((ch = getopt(argc, argv, "aC:c:f:noq:s:vV:h")) != -1) {
+	while ((ch = getopt_long(argc, argv, "aC:c:f:noq:s:vV:h", lo, NULL)) != -1) {
 		switch (ch) {
+		case 'L': dolint = 1; break;
 		case 'a': o.all = 1; break;
 		case 'C': ctl_set_dir(optarg); break;
 		case 'c': chainfile = optarg; break;
@@ -279,7 +313,7 @@ main(int argc, char **argv)
 		}
 	}
 	/* a Maildir++ folder name: one name, no way out of the maildir */
-	if (optind == argc || o.qfolder[0] != '.' || strchr(o.qfolder, '/') ||
+	if ((optind == argc && !dolint) || o.qfolder[0] != '.' || strchr(o.qfolder, '/') ||
 	    strcmp(o.qfolder, ".") == 0 || strcmp(o.qfolder, "..") == 0 ||
 	    (o.state && argc - optind > 1)) {
 		usage();
@@ -307,6 +341,8 @@ main(int argc, char **argv)
 		log_fatal(0, "unable to take the rescan_fingerprint of the rules");
 		return EXIT_TEMP;
 	}
+	if (dolint)
+		return lint(&o, fp);
 	/* the annotated copies the chain writes are not kept */
 	snprintf(tmpl, sizeof tmpl, "%s/maildir-rescan.XXXXXX",
 	    getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");

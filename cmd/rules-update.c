@@ -424,16 +424,58 @@ rollback(int pfd, const char *base)
 	return 0;
 }
 
+/* --lint: what an update will read, read now: the URL (HTTPS), the
+ * public key, the authorities' file, the rules link.  0, or 111. */
+static int
+lint_conf(int pfd, const char *base, const char *url, const char *pub, const char *ca)
+{
+	struct stat st;
+	EVP_PKEY *k = NULL;
+	FILE *f;
+	int bad = 0;
+
+	if (url[0] && strncmp(url, "https://", 8) != 0) {
+		log_fatal(0, "control/rulesurl: %s: HTTPS only", url);
+		bad = 1;
+	}
+	if ((f = fopen(pub, "r")) != NULL) {
+		k = PEM_read_PUBKEY(f, NULL, NULL, NULL);
+		fclose(f);
+		if (k == NULL) {
+			log_fatal(0, "%s: not a PEM public key", pub);
+			bad = 1;
+		}
+		EVP_PKEY_free(k);
+	} else if (errno != ENOENT || url[0]) {
+		log_fatal(errno, "unable to read %s", pub);
+		bad = 1;
+	}
+	if (ca[0] && access(ca, R_OK) == -1) {
+		log_fatal(errno, "control/rulescafile: unable to read %s", ca);
+		bad = 1;
+	}
+	if (fstatat(pfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1 || !S_ISLNK(st.st_mode)) {
+		log_fatal(0, "%s is not a link to a folder of rules (make install "
+		    "lays it out so)", base);
+		bad = 1;
+	}
+	if (bad)
+		return EXIT_TEMP;
+	printf("rules-update: %s from %s\n", base, url[0] ? url : "(no rulesurl: off)");
+	return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option lo[] = {
-		{ "rollback", no_argument, NULL, 'b' }, { NULL, 0, NULL, 0 } };
+		{ "rollback", no_argument, NULL, 'b' }, { "lint", no_argument, NULL, 'L' },
+		{ NULL, 0, NULL, 0 } };
 	struct fetch bundle = { BUF_INIT, BUNDLE_MAX, 0 }, sig = { BUF_INIT, SIG_MAX, 0 };
 	char url[2048], sigurl[2100], ca[PATH_MAX], pub[PATH_MAX], parent[PATH_MAX],
 	    base[NAME_MAX + 1];
 	const char *link = NULL;
-	int ch, back = 0, pfd, rc = EXIT_TEMP;
+	int ch, back = 0, dolint = 0, pfd, rc = EXIT_TEMP;
 
 	log_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "C:R:", lo, NULL)) != -1) {
@@ -443,9 +485,11 @@ main(int argc, char **argv)
 			link = optarg;
 		else if (ch == 'b')
 			back = 1;
+		else if (ch == 'L')
+			dolint = 1;
 		else {
 			fprintf(stderr, "usage: rules-update [-C dir] [-R ruleslink] [url]\n"
-			    "       rules-update [-C dir] [-R ruleslink] --rollback\n");
+			    "       rules-update [-C dir] [-R ruleslink] --rollback | --lint\n");
 			return EXIT_TEMP;
 		}
 	}
@@ -462,17 +506,19 @@ main(int argc, char **argv)
 		log_fatal(errno, "unable to read control/rulesurl");
 		return EXIT_TEMP;
 	}
+	snprintf(pub, sizeof pub, "%s/rules.pub", ctl_dir());
+	if (ctl_string("rulescafile", "", ca, sizeof ca) == -1) {
+		log_fatal(errno, "unable to read control/rulescafile");
+		return EXIT_TEMP;
+	}
+	if (dolint)
+		return lint_conf(pfd, base, url, pub, ca);
 	if (strncmp(url, "https://", 8) != 0) {
 		log_fatal(0, "%s: the rules come over HTTPS only (control/rulesurl)",
 		    url[0] ? url : "no URL");
 		return EXIT_TEMP;
 	}
 	snprintf(sigurl, sizeof sigurl, "%s.sig", url);
-	snprintf(pub, sizeof pub, "%s/rules.pub", ctl_dir());
-	if (ctl_string("rulescafile", "", ca, sizeof ca) == -1) {
-		log_fatal(errno, "unable to read control/rulescafile");
-		return EXIT_TEMP;
-	}
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (fetch(url, ca, &bundle) == 0 && fetch(sigurl, ca, &sig) == 0 &&
 	    verify(pub, &bundle.b, &sig.b) == 0 && update(pfd, parent, base, &bundle) == 0)

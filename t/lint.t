@@ -153,4 +153,41 @@ if [ "$(id -u)" = 0 ]; then
 	is '... and no file made root'"'"'s in it' "$(find "$C" -user 0 -type f)" ''
 fi
 
+# --- the operations tools that read the control directory ---------------
+run maildir-rescan -C "$C" --lint
+is_exit 'maildir-rescan --lint on the default chain: 0' 0
+like '... says what it read' '^maildir-rescan: chain of 4 stages, timeoutstage 300, quarantine folder \.Quarantine'
+control chain.in 'spoof-check -a' 'no-such-filter'
+run maildir-rescan -C "$C" --lint
+is_exit 'a chain line that names no program: 111' 111
+err_like '... named with its line' 'chain line 2: "no-such-filter": no such program'
+rm "$C/chain.in"
+control timeoutstage 0
+run maildir-rescan -C "$C" --lint
+is_exit 'timeoutstage 0: 111' 111
+err_like '... with its bounds' 'control/timeoutstage line 1: "0" is not a number from 1 to 86400'
+rm "$C/timeoutstage"
+mkdir "$tmp/share"
+ln -s "$top/share/rules" "$tmp/share/rules"
+run rules-update -C "$C" -R "$tmp/share/rules" --lint
+is_exit 'rules-update --lint, no subscription: 0' 0
+like '... says it is off' 'no rulesurl: off'
+control rulesurl 'http://rules.example.org/rules.tgz'
+run rules-update -C "$C" -R "$tmp/share/rules" --lint
+is_exit 'a rules URL that is not HTTPS: 111' 111
+err_like '... says so' 'control/rulesurl: http://rules.example.org/rules.tgz: HTTPS only'
+control rulesurl 'https://rules.example.org/rules.tgz'
+run rules-update -C "$C" -R "$tmp/share/rules" --lint
+is_exit 'a subscription without control/rules.pub: 111' 111
+printf 'not a key\n' >"$C/rules.pub"
+run rules-update -C "$C" -R "$tmp/share/rules" --lint
+is_exit 'a rules.pub that is no key: 111' 111
+err_like '... says so' 'rules.pub: not a PEM public key'
+openssl genpkey -algorithm ed25519 2>/dev/null | openssl pkey -pubout -out "$C/rules.pub" 2>/dev/null
+run rules-update -C "$C" -R "$tmp/share/rules" --lint
+is_exit '... a key and an HTTPS URL: 0' 0
+run rules-update -C "$C" -R "$top/share/rules" --lint
+is_exit 'rules that are a folder, not a link: 111' 111
+rm "$C/rulesurl" "$C/rules.pub"
+
 done_testing

@@ -243,3 +243,22 @@ spawn_path_self(void)
 	    sizeof p)
 		setenv("PATH", p, 1);
 }
+
+/* Whether prog can be run as spawn_child runs it: a path, or found on
+ * PATH. */
+int
+spawn_runnable(const char *prog)
+{
+	char p[PATH_MAX];
+	const char *path = getenv("PATH"), *e;
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	for (; path && *path; path = *e ? e + 1 : e) {
+		e = strchrnul(path, ':');
+		if ((size_t)snprintf(p, sizeof p, "%.*s/%s", (int)(e - path), path,
+		    prog) < sizeof p && access(p, X_OK) == 0)
+			return 1;
+	}
+	return 0;
+}
