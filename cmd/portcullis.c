@@ -119,23 +119,6 @@ config(void)
 	return 0;
 }
 
-/* Stages are found beside our own executable first, then on PATH. */
-static void
-set_path(void)
-{
-	char self[PATH_MAX], *s, p[PATH_MAX * 2];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	const char *old = getenv("PATH");
-
-	if (n <= 0)
-		return;
-	self[n] = '\0';
-	if ((s = strrchr(self, '/')) != NULL)
-		*s = '\0';
-	snprintf(p, sizeof p, "%s:%s", self, old ? old : "/usr/bin:/bin");
-	setenv("PATH", p, 1);
-}
-
 static int
 same_lines(const struct ctl_list *a, const struct ctl_list *b)
 {
@@ -270,25 +253,16 @@ reload(void)
 }
 
 /* Whether a chain line's program can be run: a path, or found on PATH
- * (ours first, set_path). */
+ * (ours first, spawn_path_self). */
 static int
 runnable(const char *line)
 {
 	struct spawn_argv a;
-	char p[PATH_MAX];
-	const char *path = getenv("PATH"), *e;
-	int ok = 0;
+	int ok;
 
 	if (spawn_split(line, &a) == -1)
 		return 0;
-	if (strchr(a.v[0], '/'))
-		ok = access(a.v[0], X_OK) == 0;
-	for (; !ok && path && *path; path = *e ? e + 1 : e) {
-		e = strchrnul(path, ':');
-		if ((size_t)snprintf(p, sizeof p, "%.*s/%s", (int)(e - path),
-		    path, a.v[0]) < sizeof p)
-			ok = access(p, X_OK) == 0;
-	}
+	ok = spawn_runnable(a.v[0]);
 	spawn_argv_free(&a);
 	return ok;
 }
@@ -512,7 +486,8 @@ main(int argc, char **argv)
 	setenv("PORTCULLIS_CONTROL", ctl_dir(), 1);
 	snprintf(super_cf.qdir, sizeof super_cf.qdir, "%s", queue_dir_default(NULL));
 	setenv("PORTCULLIS_QUEUE", super_cf.qdir, 1);
-	set_path();
+	/* the stages are found beside our own executable first */
+	spawn_path_self();
 	if (lint)
 		return check_config();
 	if (config() == -1 || super_listen_all() == -1 || super_drop_root() == -1)
