@@ -298,24 +298,22 @@ rules_link(const char *given, char *parent, size_t pn, char *base, size_t bn)
 	char p[PATH_MAX], *s;
 	size_t l;
 
-	if (given)
-		snprintf(p, sizeof p, "%s", given);
-	else if (ctl_rules_dir(p, sizeof p) == -1)
+	if (given) {
+		if ((size_t)snprintf(p, sizeof p, "%s", given) >= sizeof p)
+			return -1;
+	} else if (ctl_rules_dir(p, sizeof p) == -1)
 		return -1;
 	l = strlen(p);
 	if (l >= 2 && strcmp(p + l - 2, "/.") == 0)
 		p[l - 2] = '\0';
 	while ((l = strlen(p)) > 1 && p[l - 1] == '/')
 		p[l - 1] = '\0';
-	if ((s = strrchr(p, '/')) == NULL) {
-		snprintf(parent, pn, ".");
-		snprintf(base, bn, "%s", p);
-	} else {
-		*s = '\0';
-		snprintf(parent, pn, "%s", s == p ? "/" : p);
-		snprintf(base, bn, "%s", s + 1);
-	}
-	return 0;
+	if ((s = strrchr(p, '/')) == NULL)
+		return (size_t)snprintf(parent, pn, ".") < pn &&
+		    (size_t)snprintf(base, bn, "%s", p) < bn ? 0 : -1;
+	*s = '\0';
+	return (size_t)snprintf(parent, pn, "%s", s == p ? "/" : p) < pn &&
+	    (size_t)snprintf(base, bn, "%s", s + 1) < bn ? 0 : -1;
 }
 
 /* The hex of the SHA-256 of b, cut to n - 1 characters. */
