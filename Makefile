@@ -8,6 +8,12 @@ DESTDIR ?=
 BINDIR   = $(PREFIX)/bin
 SHAREDIR = $(PREFIX)/share/portcullis
 MANDIR   = $(PREFIX)/share/man
+# what make install lays out beyond PREFIX (make install, below)
+SYSCONFDIR ?= /etc
+CONFDIR  = $(SYSCONFDIR)/portcullis
+SPOOLDIR ?= /var/spool/portcullis
+LOGDIR   ?= /var/log/portcullis
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -60,6 +66,9 @@ PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
 PKGS_virus-scan   = libcrypto libseccomp
 PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =
+PKGS_log-report  =
+PKGS_maildir-rescan = libcrypto libseccomp
+PKGS_rules-update = libcurl libcrypto libarchive
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp libcurl
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
@@ -174,21 +183,81 @@ bench: all
 lint: all
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(LIB_DIRS:%=-I%) lib cmd
 
+# make install: programs, rules, pages; the example control directory
+# (share/control: each file only where none of its name is, so that a
+# configuration is never overwritten); the spool (its owner, the queue
+# owner, when the users exist); the systemd unit, logrotate, fail2ban and
+# cron files from share/system with this install's paths.  make uninstall
+# removes all of it but what an administrator changed: a control file
+# that differs from the example, and a spool that holds mail.
+SYSTEM_SUBST = sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@CONFDIR@|$(CONFDIR)|g' \
+	-e 's|@SPOOLDIR@|$(SPOOLDIR)|g' -e 's|@LOGDIR@|$(LOGDIR)|g' \
+	-e 's|@SHAREDIR@|$(SHAREDIR)|g'
+CONTROL_EX = $(notdir $(wildcard share/control/*))
+SYSTEM_FILES = $(UNITDIR)/portcullis.service $(SYSCONFDIR)/logrotate.d/portcullis \
+	$(SYSCONFDIR)/fail2ban/filter.d/portcullis.conf \
+	$(SYSCONFDIR)/fail2ban/jail.d/portcullis.conf $(SYSCONFDIR)/cron.d/portcullis
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/rules \
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SHAREDIR)/rules-dist \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8
 	install -m 755 $(TOOLS:%=$(BIN)/%) $(DESTDIR)$(BINDIR)
-	cp -R share/rules/. $(DESTDIR)$(SHAREDIR)/rules
+	@# the rules are a link to a folder, which rules-update(8) turns
+	@# to a newer one in one rename; an install sets it to these
+	cp -R share/rules/. $(DESTDIR)$(SHAREDIR)/rules-dist
+	@if [ -d $(DESTDIR)$(SHAREDIR)/rules ] && [ ! -L $(DESTDIR)$(SHAREDIR)/rules ]; then \
+		rm -rf $(DESTDIR)$(SHAREDIR)/rules; fi
+	ln -sfn rules-dist $(DESTDIR)$(SHAREDIR)/rules
 	install -m 644 $(wildcard cmd/*.8) $(DESTDIR)$(MANDIR)/man8
 	install -m 644 $(wildcard share/man/*.5) $(DESTDIR)$(MANDIR)/man5
 	install -d $(DESTDIR)$(MANDIR)/man7
 	install -m 644 $(wildcard share/man/*.7) $(DESTDIR)$(MANDIR)/man7
 	@# the uids of portcullis(7), PRIVILEGES: on a real install by root only
 	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then sh share/devel/users.sh; fi
+	install -d -m 755 $(DESTDIR)$(CONFDIR) $(DESTDIR)$(SHAREDIR)/control
+	install -m 644 $(CONTROL_EX:%=share/control/%) $(DESTDIR)$(SHAREDIR)/control
+	@for f in $(CONTROL_EX); do \
+		[ -e $(DESTDIR)$(CONFDIR)/$$f ] && continue; \
+		echo "install -m 644 share/control/$$f $(DESTDIR)$(CONFDIR)/$$f"; \
+		install -m 644 share/control/$$f $(DESTDIR)$(CONFDIR)/$$f || exit 1; \
+	done
+	@# the queue: root's until the supervisor's first start makes it the
+	@# queue owner's (it refuses a queue that belongs to anyone else)
+	install -d -m 700 $(DESTDIR)$(SPOOLDIR)
+	@if [ "$$(id -u)" = 0 ] && getent passwd portcullis >/dev/null; then \
+		chown portcullis:portcullis $(DESTDIR)$(SPOOLDIR); fi
+	install -d -m 750 $(DESTDIR)$(LOGDIR)
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
+		$(DESTDIR)$(SYSCONFDIR)/fail2ban/filter.d \
+		$(DESTDIR)$(SYSCONFDIR)/fail2ban/jail.d $(DESTDIR)$(SYSCONFDIR)/cron.d
+	$(SYSTEM_SUBST) share/system/portcullis.service.in >$(DESTDIR)$(UNITDIR)/portcullis.service
+	$(SYSTEM_SUBST) share/system/logrotate.in >$(DESTDIR)$(SYSCONFDIR)/logrotate.d/portcullis
+	$(SYSTEM_SUBST) share/system/fail2ban-filter.conf \
+		>$(DESTDIR)$(SYSCONFDIR)/fail2ban/filter.d/portcullis.conf
+	$(SYSTEM_SUBST) share/system/fail2ban-jail.conf.in \
+		>$(DESTDIR)$(SYSCONFDIR)/fail2ban/jail.d/portcullis.conf
+	$(SYSTEM_SUBST) share/system/cron.in >$(DESTDIR)$(SYSCONFDIR)/cron.d/portcullis
+	chmod 644 $(SYSTEM_FILES:%=$(DESTDIR)%)
 
 uninstall:
 	rm -f $(TOOLS:%=$(DESTDIR)$(BINDIR)/%)
+	@for f in $(CONTROL_EX); do \
+		if cmp -s $(DESTDIR)$(SHAREDIR)/control/$$f $(DESTDIR)$(CONFDIR)/$$f; then \
+			rm -f $(DESTDIR)$(CONFDIR)/$$f; \
+		elif [ -e $(DESTDIR)$(CONFDIR)/$$f ]; then \
+			echo "uninstall: keeping $(DESTDIR)$(CONFDIR)/$$f (changed)"; fi; \
+	done
 	rm -rf $(DESTDIR)$(SHAREDIR)
+	rm -f $(patsubst %,$(DESTDIR)$(MANDIR)/man8/%,$(notdir $(wildcard cmd/*.8))) \
+		$(patsubst %,$(DESTDIR)$(MANDIR)/man5/%,$(notdir $(wildcard share/man/*.5))) \
+		$(patsubst %,$(DESTDIR)$(MANDIR)/man7/%,$(notdir $(wildcard share/man/*.7)))
+	rm -f $(SYSTEM_FILES:%=$(DESTDIR)%)
+	@# never mail: the spool goes only when empty of messages
+	@if [ -d $(DESTDIR)$(SPOOLDIR) ] && [ -z "$$(find $(DESTDIR)$(SPOOLDIR) -type f \( -path '*/new/*' -o -path '*/cur/*' \) -print -quit)" ]; then \
+		echo "rm -rf $(DESTDIR)$(SPOOLDIR)"; rm -rf $(DESTDIR)$(SPOOLDIR); \
+	elif [ -d $(DESTDIR)$(SPOOLDIR) ]; then \
+		echo "uninstall: keeping $(DESTDIR)$(SPOOLDIR): it holds mail"; fi
+	@# the log stays, as the logs of a removed Debian package do
+	@rmdir $(DESTDIR)$(CONFDIR) $(DESTDIR)$(LOGDIR) 2>/dev/null || true
 
 clean:
 	rm -rf bin .obj .san t/fuzz/bin

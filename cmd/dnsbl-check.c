@@ -161,6 +161,8 @@ lint(int argc, char **argv)
 			return EXIT_TEMP;
 		}
 	}
+	if (checker_lint_common() == -1)
+		return EXIT_TEMP;
 	if (ctl_me(me, sizeof me) == -1) {
 		log_fatal(errno, "unable to read %s/me", ctl_dir());
 		return EXIT_TEMP;

@@ -203,7 +203,7 @@ lint(int argc, char **argv)
 			return EXIT_TEMP;
 		}
 	}
-	if (load() == -1)
+	if (checker_lint_common() == -1 || load() == -1)
 		return EXIT_TEMP;
 	printf("%s: %s: %zu rules\n", log_prog(), st.pol.path, st.pol.n);
 	ftype_policy_free(&st.pol);

@@ -162,12 +162,13 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "list", no_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "lint", no_argument, NULL, 'L' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct mime_limits lim;
 	struct out o = { 0, -1, NULL, BUF_INIT, 0 };
 	const char *dir = NULL;
-	int ch, i, fd, top = -1, rc = EXIT_PASS;
+	int ch, i, fd, top = -1, rc = EXIT_PASS, lint = 0;
 
 	log_init(argv[0]);
 	while ((ch = getopt_long(argc, argv, "C:d:lh", lo, NULL)) != -1) {
@@ -175,9 +176,10 @@ main(int argc, char **argv)
 		case 'C': ctl_set_dir(optarg); break;
 		case 'd': dir = optarg; break;
 		case 'l': o.list = 1; break;
+		case 'L': lint = 1; break;
 		default:
-			fprintf(stderr, "usage: %s [--list] [-d dir] [-C dir] [file ...]\n",
-			    log_prog());
+			fprintf(stderr, "usage: %s [--list] [-d dir] [-C dir] [file ...]\n"
+			    "       %s [-C dir] --lint\n", log_prog(), log_prog());
 			return ch == 'h' ? EXIT_PASS : EXIT_TEMP;
 		}
 	}
@@ -186,6 +188,15 @@ main(int argc, char **argv)
 	if (mime_limits_ctl(&lim) == -1) {
 		log_fatal(errno, "unable to read the mime limits in %s", ctl_dir());
 		return EXIT_TEMP;
+	}
+	/* --lint: the limits are all it reads */
+	if (lint) {
+		printf("%s: depth %lu, parts %lu, bytes %lu, part bytes %lu, "
+		    "ratio %lu, seconds %lu\n", log_prog(), (unsigned long)lim.depth,
+		    (unsigned long)lim.parts, (unsigned long)lim.total,
+		    (unsigned long)lim.partbytes, (unsigned long)lim.ratio,
+		    (unsigned long)lim.seconds);
+		return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;
 	}
 	if (dir && (top = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1) {
 		log_fatal(errno, "unable to open %s", dir);

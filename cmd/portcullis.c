@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -117,23 +119,6 @@ config(void)
 	    (super_cf.listen.v[0] = strdup(DEF_LISTEN)))
 		super_cf.listen.n = 1;
 	return 0;
-}
-
-/* Stages are found beside our own executable first, then on PATH. */
-static void
-set_path(void)
-{
-	char self[PATH_MAX], *s, p[PATH_MAX * 2];
-	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
-	const char *old = getenv("PATH");
-
-	if (n <= 0)
-		return;
-	self[n] = '\0';
-	if ((s = strrchr(self, '/')) != NULL)
-		*s = '\0';
-	snprintf(p, sizeof p, "%s:%s", self, old ? old : "/usr/bin:/bin");
-	setenv("PATH", p, 1);
 }
 
 static int
@@ -273,27 +258,100 @@ reload(void)
 }
 
 /* Whether a chain line's program can be run: a path, or found on PATH
- * (ours first, set_path). */
+ * (ours first, spawn_path_self). */
 static int
 runnable(const char *line)
 {
 	struct spawn_argv a;
-	char p[PATH_MAX];
-	const char *path = getenv("PATH"), *e;
-	int ok = 0;
+	int ok;
 
 	if (spawn_split(line, &a) == -1)
 		return 0;
-	if (strchr(a.v[0], '/'))
-		ok = access(a.v[0], X_OK) == 0;
-	for (; !ok && path && *path; path = *e ? e + 1 : e) {
-		e = strchrnul(path, ':');
-		if ((size_t)snprintf(p, sizeof p, "%.*s/%s", (int)(e - path),
-		    path, a.v[0]) < sizeof p)
-			ok = access(p, X_OK) == 0;
-	}
+	ok = spawn_runnable(a.v[0]);
 	spawn_argv_free(&a);
 	return ok;
+}
+
+/* Whether prog is one of ours: a program beside our own executable,
+ * which answers --lint.  Its path in p. */
+static int
+ours(const char *prog, char *p, size_t n)
+{
+	char self[PATH_MAX], *s;
+	ssize_t r = readlink("/proc/self/exe", self, sizeof self - 1);
+
+	if (r <= 0 || strchr(prog, '/'))
+		return 0;
+	self[r] = '\0';
+	if ((s = strrchr(self, '/')) == NULL)
+		return 0;
+	*s = '\0';
+	return (size_t)snprintf(p, n, "%s/%s", self, prog) < n &&
+	    access(p, X_OK) == 0;
+}
+
+/* Run one part's own --lint on our control directory, as the user that
+ * part runs as (who: its control file) when we are root, so that a file
+ * that user cannot read is found now, and no file is made root's; its
+ * words go to our standard error.  0, or 1 when it found a fault. */
+static int
+lint_part(const char *prog, const char *who)
+{
+	char path[PATH_MAX];
+	uid_t u;
+	gid_t g;
+	pid_t pid;
+	int st;
+
+	if (!ours(prog, path, sizeof path))
+		return 0;
+	if ((pid = fork()) == -1) {
+		log_fatal(errno, "unable to run %s --lint", prog);
+		return 1;
+	}
+	if (pid == 0) {
+		if (geteuid() == 0 && (super_user_of(who, &u, &g) == -1 ||
+		    setgroups(0, NULL) == -1 || setgid(g) == -1 || setuid(u) == -1))
+			_exit(EXIT_TEMP);
+		if (dup2(2, 1) == -1)
+			_exit(EXIT_TEMP);
+		execl(path, prog, "--lint", "-C", ctl_dir(), (char *)NULL);
+		log_fatal(errno, "unable to run %s", path);
+		_exit(EXIT_TEMP);
+	}
+	while (waitpid(pid, &st, 0) == -1)
+		if (errno != EINTR)
+			return 1;
+	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
+		return 0;
+	log_fatal(0, "%s --lint -C %s: the configuration has a fault (above)",
+	    prog, ctl_dir());
+	return 1;
+}
+
+/* The program of each chain line, each linted once, as a stage. */
+static int
+lint_chains(void)
+{
+	const struct ctl_list *ch[2] = { &super_cf.chain_in, &super_cf.chain_out };
+	char seen[64][64];
+	size_t i, k, nseen = 0, j;
+	int bad = 0;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < ch[k]->n; i++) {
+			struct spawn_argv a;
+			if (spawn_split(ch[k]->v[i], &a) == -1)
+				continue;
+			for (j = 0; j < nseen && strcmp(seen[j], a.v[0]); j++)
+				;
+			if (j == nseen && nseen < 64 && strlen(a.v[0]) < sizeof seen[0]) {
+				snprintf(seen[nseen++], sizeof seen[0], "%s", a.v[0]);
+				bad |= lint_part(a.v[0], "scanuser");
+			}
+			spawn_argv_free(&a);
+		}
+	return bad;
 }
 
 /* -n: read and check the supervisor's own configuration, bind nothing,
@@ -327,6 +385,10 @@ check_config(void)
 			bad = 1;
 		}
 	}
+	/* and every part's own: the door's, delivery's, each stage's rules */
+	bad |= lint_part("smtpd-accept", "smtpduser");
+	bad |= lint_part("relay-out", "deliveryuser");
+	bad |= lint_chains();
 	if (bad)
 		return EXIT_TEMP;
 	log_info("configuration ok: control %s, queue %s, %zu listeners, "
@@ -433,7 +495,8 @@ main(int argc, char **argv)
 	setenv("PORTCULLIS_CONTROL", ctl_dir(), 1);
 	snprintf(super_cf.qdir, sizeof super_cf.qdir, "%s", queue_dir_default(NULL));
 	setenv("PORTCULLIS_QUEUE", super_cf.qdir, 1);
-	set_path();
+	/* the stages are found beside our own executable first */
+	spawn_path_self();
 	if (lint)
 		return check_config();
 	if (config() == -1 || super_listen_all() == -1 || super_drop_root() == -1)

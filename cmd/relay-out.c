@@ -406,6 +406,68 @@ config(void)
 	return 0;
 }
 
+/* --lint [-C dir]: every setting relay-out reads, and every line of
+ * routes and tls-policy parsed now rather than when mail first goes to
+ * its domain.  0, or 111 with the file and line.  It only reads, so root
+ * may run it. */
+static int
+lint(int argc, char **argv)
+{
+	static const struct option lo[] = {
+		{ "lint", no_argument, NULL, 'l' }, { NULL, 0, NULL, 0 } };
+	unsigned long db, port;
+	enum relay_tls t;
+	size_t i, filter_max;
+	unsigned line;
+	char *end;
+	int ch;
+
+	while ((ch = getopt_long(argc, argv, "C:", lo, NULL)) != -1)
+		if (ch == 'C')
+			ctl_set_dir(optarg);
+		else if (ch != 'l') {
+			log_fatal(0, "usage: relay-out [-C dir] --lint");
+			return EXIT_TEMP;
+		}
+	if (ctl_databytes(&db, &filter_max) == -1) {
+		log_fatal(errno, "unable to read control/databytes");
+		return EXIT_TEMP;
+	}
+	if (config() == -1)
+		return EXIT_TEMP;
+	if (route_check(&cf.routes, &line) == -1) {
+		log_fatal(0, "control/routes line %u: not DOMAIN NEXTHOP (smtp:host[:port], "
+		    "lmtp:host:port, lmtp:/socket, maildir:/path)", line);
+		return EXIT_TEMP;
+	}
+	for (i = 0; i < cf.tlspol.n; i++) {
+		char *v = cf.tlspol.v[i], *sp = v + strcspn(v, " \t");
+		if (relay_parse_tls(*sp ? sp + strspn(sp, " \t") : v, &t) == -1) {
+			log_fatal(0, "control/tls-policy line %u: not [DOMAIN] "
+			    "none|may|encrypt|verify", cf.tlspol.lineno[i]);
+			return EXIT_TEMP;
+		}
+	}
+	port = strtoul(cf.port, &end, 10);
+	if (*cf.port < '0' || *cf.port > '9' || *end || port == 0 || port > 65535) {
+		log_fatal(0, "control/smtpport: \"%s\" is not a port from 1 to 65535",
+		    cf.port);
+		return EXIT_TEMP;
+	}
+	if (cf.cafile[0] && access(cf.cafile, R_OK) == -1) {
+		log_fatal(errno, "control/tlscafile: unable to read %s", cf.cafile);
+		return EXIT_TEMP;
+	}
+	/* control/resolvers, read as a delivery reads it; no query sent */
+	if (resolver() == NULL)
+		return EXIT_TEMP;
+	dns_close(cf.dns);
+	cf.dns = NULL;
+	printf("relay-out: me %s, %zu routes, %zu TLS policies, port %s\n",
+	    cf.me, cf.routes.n, cf.tlspol.n, cf.port);
+	return fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;
+}
+
 /* Split the recipients into groups by next hop and deliver each. */
 static int
 relay_all(struct relay_job *all, struct relay_rcpt *r, size_t n)
@@ -546,9 +608,12 @@ main(int argc, char **argv)
 	struct args a;
 	unsigned long db;
 	char **rcpt = NULL, **t;
-	int ch, serve = 0, st;
+	int ch, serve = 0, st, i;
 
 	log_init(argv[0]);
+	for (i = 1; i < argc; i++)
+		if (strcmp(argv[i], "--lint") == 0)
+			return lint(argc, argv);
 	memset(&a, 0, sizeof a);
 	while ((ch = getopt_long(argc, argv, "C:f:r:8U", longopts, NULL)) != -1) {
 		if (ch == 'C')
@@ -568,7 +633,7 @@ main(int argc, char **argv)
 			serve = 1;
 		else {
 			log_fatal(0, "usage: relay-out [-C dir] [-8] [-U] [-f sender] "
-			    "[-r rcpt]... [--serve] < message");
+			    "[-r rcpt]... [--serve] < message | [-C dir] --lint");
 			return EXIT_TEMP;
 		}
 	}
@@ -577,7 +642,11 @@ main(int argc, char **argv)
 		return EXIT_TEMP;
 	}
 	signal(SIGPIPE, SIG_IGN);
-	if (ctl_databytes(&db, &a.filter_max) == -1 || config() == -1)
+	if (ctl_databytes(&db, &a.filter_max) == -1) {
+		log_fatal(errno, "unable to read control/databytes");
+		return EXIT_TEMP;
+	}
+	if (config() == -1)
 		return EXIT_TEMP;
 	/* resident (the supervisor's delivery pool, serve.h): the control
 	 * files, the TLS context's files and the resolver stay loaded, and

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -48,7 +49,8 @@ static unsigned long doortimeout;
 static void
 usage(void)
 {
-	log_fatal(0, "usage: smtpd-accept [-C controldir] [-Q queuedir] [-w maxuse]");
+	log_fatal(0, "usage: smtpd-accept [-C controldir] [-Q queuedir] [-w maxuse] "
+	    "| [-C controldir] --lint");
 }
 
 /* A configuration error: tell the client to come back later (qmail-smtpd
@@ -61,33 +63,6 @@ config_fail(const char *what)
 	log_fatal(errno, "unable to read control/%s", what);
 	(void)io_write_all(1, msg, sizeof msg - 1);
 	return EXIT_TEMP;
-}
-
-static int
-nets(const char *name, struct ip_net **out, size_t *n)
-{
-	struct ctl_list l;
-	size_t i;
-
-	*out = NULL;
-	*n = 0;
-	if (ctl_lines(name, &l) == -1)
-		return -1;
-	if (l.n && (*out = calloc(l.n, sizeof **out)) == NULL) {
-		ctl_free(&l);
-		return -1;
-	}
-	for (i = 0; i < l.n; i++)
-		if (ip_net_parse(l.v[i], &(*out)[i]) == -1) {
-			log_fatal(0, "control/%s line %u: not an address or CIDR "
-			    "range", name, l.lineno[i]);
-			ctl_free(&l);
-			errno = EINVAL;
-			return -1;
-		}
-	*n = l.n;
-	ctl_free(&l);
-	return 0;
 }
 
 /* Every setting (portcullis-control(5)); -1 names what failed in *what. */
@@ -145,8 +120,8 @@ config(struct smtp_conf *c, struct ctl_list *ld, const char **what)
 		    num[i].max, (unsigned long *)((char *)c + num[i].off)) == -1)
 			return -1;
 	if (ctl_lines(*what = "localdomains", ld) == -1 ||
-	    nets(*what = "relayclients", &n1, &c->nrelay) == -1 ||
-	    nets(*what = "tlsclients", &n2, &c->ntlsreq) == -1)
+	    ctl_nets(*what = "relayclients", &n1, &c->nrelay) == -1 ||
+	    ctl_nets(*what = "tlsclients", &n2, &c->ntlsreq) == -1)
 		return -1;
 	ctl_free(&chain_in);
 	ctl_free(&chain_out);
@@ -522,15 +497,51 @@ worker(unsigned long maxuse)
 	return 0;
 }
 
+/* --lint: every setting a session reads, read as a session reads it,
+ * and the certificate loaded; no connection, no queue written.  It may
+ * run as root (the unit's ExecStartPre): it only reads. */
+static int
+lint(void)
+{
+	struct smtp_conf c;
+	struct ctl_list ld;
+	const char *what = "";
+	int rc = EXIT_TEMP;
+
+	if (config(&c, &ld, &what) == -1) {
+		log_fatal(errno, "unable to read control/%s", what);
+		return EXIT_TEMP;
+	}
+	if (c.tls && tls_init() == -1)
+		log_fatal(0, "TLS: %s", tls_error());
+	else if (rcptcheck_init(&rck, qdir ? qdir : queue_dir_default(NULL),
+	    c.localdomains, c.nlocal, c.me, &what) == -1)
+		log_fatal(errno, "unable to read control/%s", what);
+	else {
+		printf("smtpd-accept: me %s, %zu local domains, %zu relay client "
+		    "networks, databytes %lu, TLS %s, chains of %zu and %zu stages\n",
+		    c.me, c.nlocal, c.nrelay, (unsigned long)c.databytes,
+		    c.tls ? "on" : "off", chain_in.n, chain_out.n);
+		rc = fflush(stdout) == EOF ? EXIT_TEMP : EXIT_PASS;
+	}
+	rcptcheck_free(&rck);
+	ctl_free(&ld);
+	free((void *)c.relay);
+	free((void *)c.tlsreq);
+	return rc;
+}
+
 int
 main(int argc, char **argv)
 {
 	unsigned long maxuse = 0;
 	char *end;
-	int ch;
+	int ch, dolint = 0;
+	static const struct option lo[] = {
+		{ "lint", no_argument, NULL, 'L' }, { NULL, 0, NULL, 0 } };
 
 	log_init(argv[0]);
-	while ((ch = getopt(argc, argv, "C:Q:w:")) != -1) {
+	while ((ch = getopt_long(argc, argv, "C:Q:w:", lo, NULL)) != -1) {
 		if (ch == 'C')
 			ctl_set_dir(optarg);
 		else if (ch == 'Q')
@@ -538,11 +549,15 @@ main(int argc, char **argv)
 		else if (ch == 'w' && (maxuse = strtoul(optarg, &end, 10)) > 0 &&
 		    *end == '\0')
 			continue;
+		else if (ch == 'L')
+			dolint = 1;
 		else {
 			usage();
 			return EXIT_TEMP;
 		}
 	}
+	if (dolint)
+		return lint();
 	/* a network-facing program never runs as root (STYLE.md) */
 	if (getuid() == 0 || geteuid() == 0) {
 		log_fatal(0, "refusing to run as root; run me under the gateway's "

@@ -310,7 +310,7 @@ lint(int argc, char **argv)
 			return EXIT_TEMP;
 		}
 	}
-	if (load(1, 1) == -1)
+	if (checker_lint_common() == -1 || load(1, 1) == -1)
 		return EXIT_TEMP;
 	for (d = 0; d < 2; d++) {
 		const struct score_set *s = &T.c.set[d];
@@ -330,8 +330,9 @@ lint(int argc, char **argv)
 		    kind[SCORE_URI], kind[SCORE_FULL], kind[SCORE_TEST],
 		    kind[SCORE_BAYES], kind[SCORE_META], s->prefiltered, nre);
 		if (off)
-			log_warn(0, "%s: %zu rules use %%orgname%% and are off: "
-			    "%s/orgname is empty", T.c.path[d], off, ctl_dir());
+			log_warn(0, "%s: %zu rules are off: disabled in %s/%s.local, "
+			    "or using %%orgname%% with %s/orgname empty", T.c.path[d],
+			    off, ctl_dir(), d ? SCORE_RULES_OUT : SCORE_RULES_IN, ctl_dir());
 	}
 	if (T.c.dbpath[0] == '\0')
 		printf("%s: Bayes: off (no %s/bayesdb)\n", log_prog(), ctl_dir());

@@ -101,7 +101,7 @@ lint(int argc, char **argv)
 			return EXIT_TEMP;
 		}
 	}
-	if (load() == -1)
+	if (checker_lint_common() == -1 || load() == -1)
 		return EXIT_TEMP;
 	if (sp.local.n == 0)
 		log_warn(0, "%s/localdomains is empty: the %%local rules expand "

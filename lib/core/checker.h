@@ -41,5 +41,6 @@ struct checker {
 };
 
 int checker_main(const struct checker *, int argc, char **argv);
+int checker_lint_common(void);
 
 #endif

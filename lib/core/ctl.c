@@ -14,6 +14,7 @@
 #include "ctl.h"
 #include "hdr.h"
 #include "io.h"
+#include "ip.h"
 #include "log.h"
 
 static const char *dir_override;
@@ -369,6 +370,44 @@ ctl_bytes(const char *name, unsigned long def, unsigned long min,
 	return number(name, def, min, max, 1, out);
 }
 
+/* A control file of networks (relayclients, tlsclients): an address or a
+ * CIDR range per line, every line parsed, so that smtpd-accept and the
+ * checkers, which all decide inside or outside by it, read it alike: a
+ * line that is neither is an error for all of them, never skipped by
+ * one and refused by another.  *out (free it) and *n; 0, or -1 with
+ * EINVAL and the file, line and value for the log (log_detail). */
+int
+ctl_nets(const char *name, struct ip_net **out, size_t *n)
+{
+	struct ctl_list l;
+	size_t i;
+	char v[80];
+
+	*out = NULL;
+	*n = 0;
+	if (ctl_lines(name, &l) == -1)
+		return -1;
+	if (l.n && (*out = calloc(l.n, sizeof **out)) == NULL) {
+		ctl_free(&l);
+		return -1;
+	}
+	for (i = 0; i < l.n; i++)
+		if (ip_net_parse(l.v[i], &(*out)[i]) == -1) {
+			log_clean(v, sizeof v, l.v[i], strlen(l.v[i]));
+			log_detail(EINVAL, "control/%s line %u: \"%s\" is not an "
+			    "address or a CIDR range (192.0.2.0/24, 2001:db8::/32)",
+			    name, l.lineno[i], v);
+			ctl_free(&l);
+			free(*out);
+			*out = NULL;
+			errno = EINVAL;
+			return -1;
+		}
+	*n = l.n;
+	ctl_free(&l);
+	return 0;
+}
+
 /* Where the shipped rules are: $PORTCULLIS_RULES; else share/rules beside
  * the running executable's bin/ (a source tree); else the installed
  * PORTCULLIS_SHARE/rules. */
@@ -398,6 +437,14 @@ rules_path(const char *name, char *path, size_t n)
 #else
 	return -1;
 #endif
+}
+
+/* The folder of the shipped rules, as rule files are looked for there
+ * (for what must notice that the rules changed: maildir-rescan). */
+int
+ctl_rules_dir(char *path, size_t n)
+{
+	return rules_path(".", path, n);
 }
 
 /* A rule file: the administrator's copy in the control directory wins over

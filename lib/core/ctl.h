@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 struct hdr_limits;
+struct ip_net;
 
 #define CTL_DEFAULT_DIR "/etc/portcullis"
 #define CTL_MAX_BYTES   (4 * 1024 * 1024)   /* any one control or rule file */
@@ -32,6 +33,8 @@ int         ctl_ulong(const char *name, unsigned long def, unsigned long min,
 int         ctl_bytes(const char *name, unsigned long def, unsigned long min,
 	unsigned long max, unsigned long *out);
 int         ctl_rules(const char *name, struct ctl_list *);
+int         ctl_nets(const char *name, struct ip_net **, size_t *n);
+int         ctl_rules_dir(char *path, size_t n);
 void        ctl_free(struct ctl_list *);
 int         ctl_me(char *out, size_t);
 int         ctl_databytes(unsigned long *db, size_t *filter_max);

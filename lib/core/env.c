@@ -219,24 +219,24 @@ out:
 int
 env_guess_dir(struct envelope *e)
 {
-	struct ctl_list l;
+	struct ip_net *net;
 	struct ip_addr ip;
-	struct ip_net net;
-	size_t i;
+	size_t i, n;
 
 	if (e->dir != ENV_DIR_UNKNOWN)
 		return 0;
 	e->dir = ENV_DIR_IN;
 	if (e->ip == NULL || ip_parse(e->ip, strlen(e->ip), &ip) == -1)
 		return 0;
-	if (ctl_lines("relayclients", &l) == -1)
+	/* read as smtpd-accept reads it: a bad line is an error here too */
+	if (ctl_nets("relayclients", &net, &n) == -1)
 		return -1;
-	for (i = 0; i < l.n; i++)
-		if (ip_net_parse(l.v[i], &net) == 0 && ip_in_net(&ip, &net)) {
+	for (i = 0; i < n; i++)
+		if (ip_in_net(&ip, &net[i])) {
 			e->dir = ENV_DIR_OUT;
 			break;
 		}
-	ctl_free(&l);
+	free(net);
 	return 0;
 }
 

@@ -69,6 +69,19 @@ log_detail(int err, const char *fmt, ...)
 	errno = e;
 }
 
+/* The words for err: log_detail's, once, when they are for it; else
+ * strerror's.  For a caller that puts the reason into text of its own
+ * (a verdict's reason, an error string) rather than a log line. */
+const char *
+log_errtext(int err)
+{
+	if (err && err == detail_err) {
+		detail_err = 0;
+		return detail;
+	}
+	return strerror(err);
+}
+
 /* A fatal error: "prog: fatal: MSG[: strerror(err)]". */
 void
 log_fatal(int err, const char *fmt, ...)

@@ -25,5 +25,6 @@ size_t      log_clean(char *dst, size_t dstsize, const char *src, size_t n);
  * library records; only cmd/ prints. */
 void        log_detail(int err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+const char *log_errtext(int err);
 
 #endif

@@ -105,6 +105,27 @@ route_find(const struct ctl_list *l, const char *domain, struct route *r,
 	return 0;
 }
 
+/* Every line of l a "DOMAIN NEXTHOP" that route_parse takes: 0, or -1
+ * with EINVAL and the first bad line in *lineno (for --lint, which must
+ * not wait for mail to a domain to find a typo in its route). */
+int
+route_check(const struct ctl_list *l, unsigned *lineno)
+{
+	struct route r;
+	size_t i;
+
+	for (i = 0; i < l->n; i++) {
+		const char *v = l->v[i], *sp = v + strcspn(v, " \t");
+		*lineno = l->lineno[i];
+		if (*sp == '\0' || sp == v || (size_t)(sp - v) >= 256 ||
+		    route_parse(sp + strspn(sp, " \t"), &r) == -1) {
+			errno = EINVAL;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int
 route_same(const struct route *a, const struct route *b)
 {

@@ -27,6 +27,7 @@ struct route {
 int route_parse(const char *nexthop, struct route *);
 int route_find(const struct ctl_list *, const char *domain, struct route *,
 	unsigned *lineno);
+int route_check(const struct ctl_list *, unsigned *lineno);
 int route_same(const struct route *, const struct route *);
 int route_maildir_path(const struct route *, const char *local,
 	const char *domain, char *out, size_t n);

@@ -5,8 +5,10 @@
  * contract is reported as such, for the caller to count as 111. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -221,4 +223,42 @@ spawn_exit_code(int w)
 		return -1;
 	c = WEXITSTATUS(w);
 	return c == 0 || c == 99 || c == 100 || c == 111 ? c : -1;
+}
+
+/* PATH with the folder of our own executable first, so that the stages
+ * run are those installed beside us, as the supervisor finds them. */
+void
+spawn_path_self(void)
+{
+	char self[PATH_MAX], *sl, p[PATH_MAX * 2];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+	const char *old = getenv("PATH");
+
+	if (n <= 0)
+		return;
+	self[n] = '\0';
+	if ((sl = strrchr(self, '/')) != NULL)
+		*sl = '\0';
+	if ((size_t)snprintf(p, sizeof p, "%s:%s", self, old ? old : "/usr/bin:/bin") <
+	    sizeof p)
+		setenv("PATH", p, 1);
+}
+
+/* Whether prog can be run as spawn_child runs it: a path, or found on
+ * PATH. */
+int
+spawn_runnable(const char *prog)
+{
+	char p[PATH_MAX];
+	const char *path = getenv("PATH"), *e;
+
+	if (strchr(prog, '/'))
+		return access(prog, X_OK) == 0;
+	for (; path && *path; path = *e ? e + 1 : e) {
+		e = strchrnul(path, ':');
+		if ((size_t)snprintf(p, sizeof p, "%.*s/%s", (int)(e - path), path,
+		    prog) < sizeof p && access(p, X_OK) == 0)
+			return 1;
+	}
+	return 0;
 }

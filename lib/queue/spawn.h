@@ -25,5 +25,7 @@ pid_t spawn_child(char *const argv[], int in, int out);
 int   spawn_pipeline(struct spawn_argv *stages, size_t n, int in, int out,
 	unsigned timeout_ms, const int *serve, int *status);
 int   spawn_exit_code(int status);
+void  spawn_path_self(void);
+int   spawn_runnable(const char *prog);
 
 #endif

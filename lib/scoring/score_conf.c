@@ -161,6 +161,52 @@ score_conf_notice(const struct score_conf *c, const char *name)
 	return NULL;
 }
 
+/* The administrator's additions to a shipped rule file: NAME.local in
+ * the control directory (spam.local, outbound.local), read after the
+ * rules so that an update of the shipped file never touches them.  Its
+ * lines are rule lines (new rules; metas may use shipped rules),
+ * "score NAME N" (another weight) and "disable NAME" (the rule never
+ * runs; a meta that uses it sees it miss).  0, or -1 with err naming the
+ * file and line. */
+static int
+local_rules(struct score_set *s, const char *name, char *err, size_t es)
+{
+	struct ctl_list l;
+	char local[64], e[512], w[SCORE_NAME_MAX + 16];
+	size_t i;
+	long k;
+
+	snprintf(local, sizeof local, "%s.local", name);
+	if (ctl_lines(local, &l) == -1) {
+		snprintf(err, es, "unable to read %s/%s: %s", ctl_dir(), local,
+		    log_errtext(errno));
+		return -1;
+	}
+	for (i = 0; i < l.n; i++) {
+		const char *v = l.v[i];
+		if (strncmp(v, "disable", 7) == 0 && (v[7] == ' ' || v[7] == '\t')) {
+			v += 8 + strspn(v + 8, " \t");
+			if (strlen(v) >= sizeof w || sscanf(v, "%79s", w) != 1 ||
+			    strlen(w) != strcspn(v, " \t") || v[strlen(w)] != '\0' ||
+			    (k = score_set_find(s, w)) < 0) {
+				snprintf(err, es, "%s line %u: disable of an unknown rule "
+				    "'%.80s'", l.path, l.lineno[i], v);
+				ctl_free(&l);
+				return -1;
+			}
+			s->r[k].test = -2;   /* off, as a %orgname% rule without one */
+			continue;
+		}
+		if (score_set_line(s, v, l.lineno[i], e, sizeof e) == -1) {
+			snprintf(err, es, "%s line %u: %s", l.path, l.lineno[i], e);
+			ctl_free(&l);
+			return -1;
+		}
+	}
+	ctl_free(&l);
+	return 0;
+}
+
 /* One rule file into set d (0 in, 1 out).  0, or -1 with err. */
 static int
 rules(struct score_conf *c, int d, const char *name, int eager, char *err,
@@ -194,6 +240,8 @@ rules(struct score_conf *c, int d, const char *name, int eager, char *err,
 			return -1;
 		}
 	ctl_free(&l);
+	if (local_rules(s, name, err, es) == -1)
+		return -1;
 	if (score_set_finish(s, e, sizeof e) == -1) {
 		snprintf(err, es, "%s: %s", c->path[d], e);
 		return -1;
@@ -221,7 +269,7 @@ score_conf_load(struct score_conf *c, int eager, char *err, size_t es)
 	    ctl_ulong("bayesmaxtokens", 0, 100, 1000000000, &c->bayesmaxtokens) == -1 ||
 	    mime_limits_ctl(&c->lim) == -1) {
 		snprintf(err, es, "unable to read the control files in %s: %s",
-		    ctl_dir(), strerror(errno));
+		    ctl_dir(), log_errtext(errno));
 		return -1;
 	}
 	return 0;

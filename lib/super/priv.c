@@ -277,3 +277,26 @@ super_drop_root(void)
 	    super_cf.user, (long)u, w[1].name, w[2].name, w[3].name);
 	return 0;
 }
+
+/* The uid and gid of the part control file names (user, smtpduser,
+ * scanuser, deliveryuser), found as the root start finds them, so that
+ * portcullis -n checks each part's configuration as that part will read
+ * it.  0, or -1 logged. */
+int
+super_user_of(const char *file, uid_t *u, gid_t *g)
+{
+	static const char *const ded[][2] = { { "user", "portcullis" },
+		{ "smtpduser", "portcullis-smtpd" }, { "scanuser", "portcullis-scan" },
+		{ "deliveryuser", "portcullis-deliver" } };
+	struct who w = { file, "nobody", 0, 0, "" };
+	size_t i;
+
+	for (i = 0; i < sizeof ded / sizeof ded[0]; i++)
+		if (strcmp(file, ded[i][0]) == 0)
+			w.dedicated = ded[i][1];
+	if (user_of(&w) == -1)
+		return -1;
+	*u = w.uid;
+	*g = w.gid;
+	return 0;
+}

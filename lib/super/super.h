@@ -116,5 +116,6 @@ void   super_smtpd_retire(void);
 
 /* priv.c: what the root part does before it gives root up */
 int    super_drop_root(void);
+int    super_user_of(const char *file, uid_t *, gid_t *);
 
 #endif

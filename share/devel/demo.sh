@@ -87,13 +87,16 @@ echo "(exit $?: GTUBE is spam, flagged: delivered marked, as spam-score(5) sets)
 
 # The gateway, started here on a port nobody uses; as root it drops to
 # nobody, so its folders must be open to that user.
-say "The gateway: portcullis on a loopback port, one message through it:"
 port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 chmod 755 "$work" "$ctl"
 mkdir "$work/maildir"
 [ "$(id -u)" = 0 ] && chown nobody "$work/maildir"
 printf '127.0.0.1:%s\n' "$port" >"$ctl/listen"
 printf 'ourco.example maildir:%s/maildir/%%u\n' "$work" >"$ctl/routes"
+say "portcullis -n: the whole configuration checked first (each part's --lint):"
+"$bin/portcullis" -n -C "$ctl" -Q "$work/queue" 2>&1 | sed 's/^[0-9T:-]*Z //'
+echo "(exit $?)"
+say "The gateway: portcullis on a loopback port, one message through it:"
 "$bin/portcullis" -C "$ctl" -Q "$work/queue" 2>"$work/gw.log" &
 gw=$!
 for i in $(seq 50); do
@@ -125,6 +128,8 @@ say "portcullis-queue stats (the queue is empty again):"
 kill "$gw"
 wait "$gw" 2>/dev/null
 gw=
+say "log-report: that log summed up (-H makes it a page with charts):"
+"$bin/log-report" "$work/gw.log" | sed -n '/^Messages  *in /,/^  recipients delivered/p;/^Delays/p'
 
 say "Try your own: $bin/spoof-check --direction in < message.eml"
 echo "The gateway to keep running: make run (README).  Man pages: man cmd/*.8"

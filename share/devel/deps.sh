@@ -33,7 +33,8 @@ build)
 		pc lmdb liblmdb-dev
 		# the supervisor and the filters: each stage's seccomp filter
 		pc libseccomp libseccomp-dev
-		# relay-out: MTA-STS policies over HTTPS
+		# relay-out (MTA-STS policies) and rules-update (the signed
+		# rules bundle), over HTTPS
 		pc libcurl libcurl4-openssl-dev
 	else
 		need libpcre2-dev
@@ -88,6 +89,13 @@ test)
 	command -v ldns-signzone >/dev/null 2>&1 || need ldnsutils
 	# t/dkim-sign.t: our signatures checked by a second implementation
 	/usr/bin/python3 -c 'import dkim, nacl' >/dev/null 2>&1 || need python3-dkim
+	# t/install.t: the installed unit, logrotate and fail2ban files checked
+	# by their own tools
+	command -v systemd-analyze >/dev/null 2>&1 || need systemd
+	command -v logrotate >/dev/null 2>&1 || need logrotate
+	command -v fail2ban-regex >/dev/null 2>&1 || need fail2ban
+	# t/log-report.t: the report's HTML page rendered by a real browser
+	command -v chromium >/dev/null 2>&1 || need chromium
 	;;
 bench)
 	command -v bc >/dev/null 2>&1 || need bc

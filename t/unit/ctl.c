@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "ctl.h"
+#include "ip.h"
 #include "show.h"
 #include "tap.h"
 #include "tmpdir.h"
@@ -188,6 +189,40 @@ test_values(void)
 			tap_is_long((long)v, (long)sizes[i].want, name);
 	}
 	unlink(path);
+
+	/* networks: every line parsed; one bad line fails the file */
+	struct { const char *in; int rc; size_t n; } nets[] = {
+		{ "10.0.0.0/8\n# office\n2001:db8::/32\n192.0.2.1\n", 0, 3 },
+		{ "", 0, 0 },
+		{ "10.0.0.0/8\noffice-router\n", -1, 0 },
+		{ "10.0.0.0/33\n", -1, 0 },
+		{ "2001:db8::/129\n", -1, 0 },
+		{ "10.0.0.0/8 192.0.2.0/24\n", -1, 0 },
+	};
+	for (size_t i = 0; i < sizeof nets / sizeof nets[0]; i++) {
+		struct ip_net *net = NULL;
+		size_t n = 99;
+		char name[128];
+		int r;
+		tmpdir_write("relayclients", nets[i].in, 0, path, sizeof path);
+		r = ctl_nets("relayclients", &net, &n);
+		snprintf(name, sizeof name, "nets '%s'", nets[i].in);
+		for (char *c = name; *c; c++)
+			if (*c == '\n')
+				*c = '|';
+		tap_is_long(r, nets[i].rc, name);
+		tap_is_long((long)n, (long)nets[i].n, name);
+		if (r == -1)
+			tap_is_long(errno, EINVAL, name);
+		free(net);
+	}
+	unlink(path);
+	{
+		struct ip_net *net = NULL;
+		size_t n = 99;
+		tap_is_long(ctl_nets("relayclients", &net, &n), 0, "nets: missing file");
+		tap_is_long((long)n, 0, "nets: missing file: none");
+	}
 
 	/* lines of a named control file */
 	tmpdir_write("relayclients", "10.0.0.0/8\n192.168.0.0/16\n", 0, path, sizeof path);

@@ -215,7 +215,7 @@ test_guess(void)
 	size_t i;
 
 	tmpdir_write("relayclients", "# our networks\n10.0.0.0/8\n192.168.0.0/16\n"
-	    "192.0.2.1\nnot-a-net\n", 0, path, sizeof path);
+	    "192.0.2.1\n", 0, path, sizeof path);
 	ctl_set_dir(tmpdir_path);
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++) {
 		struct envelope e;
@@ -236,6 +236,15 @@ test_guess(void)
 	{
 		struct envelope e;
 		char d[200];
+		/* and so does a line that is not a network, as in
+		 * smtpd-accept: one parser, one answer (ctl_nets) */
+		tmpdir_write("relayclients", "10.0.0.0/8\nnot-a-net\n", 0, path,
+		    sizeof path);
+		memset(&e, 0, sizeof e);
+		e.ip = strdup("10.1.2.3");
+		tap_is_long(env_guess_dir(&e), -1, "guess: a bad relayclients line: -1");
+		tap_is_long(errno, EINVAL, "... EINVAL");
+		env_free(&e);
 		snprintf(d, sizeof d, "%s/sub", tmpdir_path);
 		mkdir(d, 0755);
 		snprintf(path, sizeof path, "%s/relayclients", d);

@@ -90,5 +90,20 @@ main(void)
 		else
 			tap_is(got == 0 ? out : "(failed)", md[i].want, name);
 	}
+	/* route_check: every line, not only the one a domain finds */
+	{
+		char *good[] = { "ourco.test smtp:exch.test", "* smtp:[192.0.2.1]:26",
+			".sub.test lmtp:/run/lmtp" };
+		char *bad[] = { "ourco.test smtp:exch.test", "lists.test lmtp:imap.test",
+			"x.test maildir:/m" };
+		char *nohop[] = { "ourco.test" };
+		unsigned gl[] = { 1, 2, 3 }, bl[] = { 1, 3, 5 };
+		struct ctl_list g = { good, gl, 3, "" }, b = { bad, bl, 3, "" },
+		    n = { nohop, gl, 1, "" };
+		tap_is_long(route_check(&g, &ln), 0, "check: good lines");
+		tap_is_long(route_check(&b, &ln), -1, "check: an LMTP host without a port");
+		tap_is_long((long)ln, 3, "check: ... on its line number");
+		tap_is_long(route_check(&n, &ln), -1, "check: a domain without a next hop");
+	}
 	return tap_done();
 }
