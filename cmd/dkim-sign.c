@@ -52,7 +52,8 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: dkim-sign [-C dir] [file]\n"
-	    "       dkim-sign [-C dir] --dns-record [domain]\n");
+	    "       dkim-sign [-C dir] --dns-record [domain]\n"
+	    "       dkim-sign [-C dir] --lint\n");
 }
 
 /* A list control file, else the built-in list, lower-cased into o. */
@@ -295,12 +296,13 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "dns-record", no_argument, NULL, 'D' },
 		{ "serve", no_argument, NULL, 'S' },
+		{ "lint", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct signer s;
 	char q[64];
-	int ch, dns = 0, serve = 0, rc = EXIT_TEMP;
+	int ch, dns = 0, serve = 0, lint = 0, rc = EXIT_TEMP;
 
 	log_init("dkim-sign");
 	memset(&s, 0, sizeof s);
@@ -310,6 +312,7 @@ main(int argc, char **argv)
 		case 'C': ctl_set_dir(optarg); break;
 		case 'D': dns = 1; break;
 		case 'S': serve = 1; break;
+		case 'L': lint = 1; break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_TEMP;
 		}
@@ -321,6 +324,13 @@ main(int argc, char **argv)
 	queue_id(q, sizeof q);
 	if (load_control(&s) == -1)
 		goto out;
+	if (lint) {
+		/* every key and setting was read above, or we said which not */
+		printf("dkim-sign: %zu signing key%s in %s/dkim\n", s.kr.n,
+		    s.kr.n == 1 ? "" : "s", ctl_dir());
+		rc = EXIT_PASS;
+		goto out;
+	}
 	if (dns) {
 		rc = dns_records(&s, optind < argc ? argv[optind] : NULL);
 		goto out;

@@ -150,13 +150,14 @@ if [ "$(id -u)" = 0 ]; then
 	chmod 755 "$C"
 	run portcullis -n -C "$C" -Q "$tmp/q"
 	is_exit '... readable again: 0' 0
-	is '... and no file made root'"'"'s in it' "$(find "$C" -user 0 -type f)" ''
+	# (but the empty clamd every test's directory gets from t/lib.sh)
+	is '... and no file made root'"'"'s in it' "$(find "$C" -user 0 -type f ! -name clamd)" ''
 fi
 
 # --- the operations tools that read the control directory ---------------
 run maildir-rescan -C "$C" --lint
 is_exit 'maildir-rescan --lint on the default chain: 0' 0
-like '... says what it read' '^maildir-rescan: chain of 4 stages, timeoutstage 300, quarantine folder \.Quarantine'
+like '... says what it read' '^maildir-rescan: chain of 6 stages, timeoutstage 300, quarantine folder \.Quarantine'
 control chain.in 'spoof-check -a' 'no-such-filter'
 run maildir-rescan -C "$C" --lint
 is_exit 'a chain line that names no program: 111' 111
