@@ -57,6 +57,10 @@ PKGS_dnsbl-check  = libunbound libpsl libidn2 libseccomp
 PKGS_spam-score   = libpcre2-8 lmdb libidn2 libseccomp
 PKGS_portcullis   = libseccomp
 PKGS_portcullis-queue =
+# libidn2: the entity decoder they share with spam-score's renderer
+# (lib/scoring/score_html.c) sits beside its link canonicaliser.
+PKGS_add-disclaimer = libidn2 libseccomp
+PKGS_link-defang  = libidn2 libseccomp
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
