@@ -131,6 +131,8 @@ has_links(struct defang *d, const struct mtree *t, int through)
 	size_t i;
 	int r = 0;
 
+	if (mtree_signed(t) && through && t->nkid == 0)
+		return 1;
 	if (t->attach || (mtree_signed(t) && !through))
 		return 0;
 	if (t->nkid) {
@@ -138,8 +140,6 @@ has_links(struct defang *d, const struct mtree *t, int through)
 			r = has_links(d, &t->kid[i], through);
 		return r;
 	}
-	if (mtree_signed(t))
-		return 1;
 	if (!mtree_textual(t))
 		return 0;
 	if (mtree_decode(d->base, t, &dec, d->maxbytes) == -1)

@@ -9,17 +9,16 @@
 #include "defang.h"
 
 /* A link starts at s[i]: its scheme's length (with "://"), or 0 for a
- * bare "www." name; -1 when none starts here.  A link starts at a word's
- * beginning only, so that "xhttp://" or "awww.x" are not ones. */
+ * bare "www." name; -1 when none starts here.  A link starts where a
+ * word does, so that "xhttp://" or "awww.x" are not ones; after any other
+ * byte it does (a redirector's path often holds a second, live link). */
 static long
 link_at(const char *s, size_t n, size_t i)
 {
 	static const char *const sch[] = { "https://", "http://", "ftp://", NULL };
 	const char *const *p;
 
-	if (i > 0 && (isalnum((unsigned char)s[i - 1]) || s[i - 1] == '.' ||
-	    s[i - 1] == '-' || s[i - 1] == '_' || s[i - 1] == '/' ||
-	    s[i - 1] == '@'))
+	if (i > 0 && isalnum((unsigned char)s[i - 1]))
 		return -1;
 	for (p = sch; *p; p++) {
 		size_t l = strlen(*p);
