@@ -186,6 +186,15 @@ ok 'disclaimer.html: in the HTML part, non-ASCII as references' \
 	grep -q '<p class="legal">Confidential &mdash; <b>Ourco</b> &#233;t&#233;</p>' "$tmp/t"
 ok 'disclaimer.html: the text part has the text' grep -q 'confidential – Ourco Ltd' "$tmp/t"
 
+## A resident (--serve): the direction of each job is its own
+
+run /usr/bin/python3 "$top/t/serve-job.py" -- add-disclaimer -- \
+	"$tmp/plain.eml|DIRECTION=out|QUEUEID=q1" "$tmp/plain.eml|DIRECTION=in"
+is_exit '--serve: two jobs, the resident ends normally' 0
+like '--serve: job 1 outbound gets it' 'qid=q1 verdict=pass disclaimer=added parts=1'
+like '--serve: job 2 inbound does not, QUEUEID of job 1 gone' 'qid=- verdict=pass disclaimer=inbound'
+like '--serve: the resident leaves with 0' '^resident exit 0$'
+
 ## Inbound mail, and errors
 
 run env DIRECTION=in add-disclaimer <"$tmp/plain.eml"
@@ -211,15 +220,15 @@ is_exit 'a usage error is 111' 111
 
 corpus=${PORTCULLIS_SHARED:-$top/../shared}/corpus
 if [ -d "$corpus/hard-ham" ]; then
-	bad=0 n=0
+	bad= n=0
 	for f in $(ls "$corpus/hard-ham" | head -40); do
 		n=$((n + 1))
-		add-disclaimer <"$corpus/hard-ham/$f" >"$tmp/c.out" 2>/dev/null || { bad=$((bad + 1)); continue; }
+		add-disclaimer <"$corpus/hard-ham/$f" >"$tmp/c.out" 2>"$tmp/c.err" || { bad="$bad $f(exit $?: $(cat "$tmp/c.err"))"; continue; }
 		mr parts "$corpus/hard-ham/$f" 2>/dev/null | awk '$4 == "attachment" {print $5}' >"$tmp/h1"
 		mr parts "$tmp/c.out" | awk '$4 == "attachment" {print $5}' >"$tmp/h2"
-		cmp -s "$tmp/h1" "$tmp/h2" || bad=$((bad + 1))
+		cmp -s "$tmp/h1" "$tmp/h2" || bad="$bad $f"
 	done
-	is "corpus: $n hard-ham messages rewritten, attachments the same" "$bad" 0
+	is "corpus: $n hard-ham messages rewritten, attachments the same" "$bad" ''
 else
 	_result 1 "# skip corpus: $corpus absent"
 fi

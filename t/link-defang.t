@@ -118,6 +118,11 @@ for s in alice@ourco.example news@mail.trusted.example; do
 	ok "defangskip: $s unchanged" cmp "$got" "$tmp/alternative.eml"
 	err_like "defangskip: $s is logged as skipped" 'defang=skipped'
 done
+run /usr/bin/python3 "$top/t/serve-job.py" -- link-defang -- \
+	"$tmp/alternative.eml|SENDER=alice@ourco.example" "$tmp/alternative.eml|QUEUEID=q2"
+is_exit '--serve: two jobs, the resident ends normally' 0
+like '--serve: job 1 from an allow-listed sender is skipped' 'qid=- verdict=pass defang=skipped'
+like '--serve: job 2 without a sender is defanged' 'qid=q2 verdict=pass defang=defanged'
 run link-defang --sender mallory@trusted.example.evil.example <"$tmp/alternative.eml"
 ok 'defangskip: a look-alike domain is not skipped' grep -q '^X-Portcullis-Link-Defang:' "$got"
 rm "$PORTCULLIS_CONTROL/defangskip"
@@ -173,17 +178,17 @@ ok 'a huge tag soup: output bounded' test "$(wc -c <"$got")" -lt 10000000
 
 corpus=${PORTCULLIS_SHARED:-$top/../shared}/corpus
 if [ -d "$corpus/hard-ham" ]; then
-	bad=0 n=0 live=0
+	bad= n=0 live=0
 	for f in $(ls "$corpus/hard-ham" | head -40); do
 		n=$((n + 1))
-		link-defang <"$corpus/hard-ham/$f" >"$tmp/c.out" 2>/dev/null || { bad=$((bad + 1)); continue; }
+		link-defang <"$corpus/hard-ham/$f" >"$tmp/c.out" 2>"$tmp/c.err" || { bad="$bad $f(exit $?: $(cat "$tmp/c.err"))"; continue; }
 		mr parts "$corpus/hard-ham/$f" 2>/dev/null | awk '$4 == "attachment" {print $5}' >"$tmp/h1"
 		mr parts "$tmp/c.out" | awk '$4 == "attachment" {print $5}' >"$tmp/h2"
-		cmp -s "$tmp/h1" "$tmp/h2" || bad=$((bad + 1))
+		cmp -s "$tmp/h1" "$tmp/h2" || bad="$bad $f"
 		mr text "$tmp/c.out" >"$tmp/c.txt" 2>/dev/null
 		no_live_links "$tmp/c.txt" || live=$((live + 1))
 	done
-	is "corpus: $n hard-ham messages rewritten, attachments the same" "$bad" 0
+	is "corpus: $n hard-ham messages rewritten, attachments the same" "$bad" ''
 	is "corpus: no clickable link left in any" "$live" 0
 else
 	_result 1 "# skip corpus: $corpus absent"

@@ -19,7 +19,7 @@
 static const char *const def_in[] = { "header-strip --direction in",
 	"spoof-check -a", "filetype-check -a", "spam-score -a", NULL };
 static const char *const def_out[] = { "spoof-check -a", "filetype-check -a",
-	"spam-score -a", "header-strip --direction out", NULL };
+	"spam-score -a", "add-disclaimer", "header-strip --direction out", NULL };
 
 /* The chain in force that a supervisor handed over: its lines in
  * $PORTCULLIS_CHAIN_IN or _OUT, one per line.  1 when there was one. */

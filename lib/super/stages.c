@@ -96,7 +96,8 @@ static int
 resident_capable(const struct spawn_argv *a)
 {
 	static const char *const ours[] = { "header-strip", "spoof-check",
-		"filetype-check", "spam-score", "dnsbl-check", NULL };
+		"filetype-check", "spam-score", "dnsbl-check", "add-disclaimer",
+		"link-defang", NULL };
 	const char *b = strrchr(a->v[0], '/');
 	size_t i;
 
