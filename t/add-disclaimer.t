@@ -216,6 +216,41 @@ chmod 644 "$PORTCULLIS_CONTROL/disclaimer"
 run add-disclaimer --bogus
 is_exit 'a usage error is 111' 111
 
+## Through the running gateway: the default outbound chain adds it
+
+chmod 755 "$tmp" "$PORTCULLIS_CONTROL"
+chmod 644 "$PORTCULLIS_CONTROL"/*
+Q=$tmp/q
+md=$tmp/md
+mkdir "$md" && chown 65534 "$md"
+gport=$(free_port)
+control me gw.ourco.test
+control localdomains ourco.example
+control relayclients 127.0.0.1
+control listen "127.0.0.1:$gport"
+control routes "partner.test maildir:$md/%u"
+gw=
+trap 'kill $gw 2>/dev/null; rm -rf "$tmp"' EXIT
+if ok 'the gateway starts with the default chains' start_gw; then
+	/usr/bin/python3 - "$gport" "$tmp/mixed.eml" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
+s.sendmail('alice@ourco.example', ['bob@partner.test'], open(sys.argv[2], 'rb').read().replace(b'\n', b'\r\n'))
+s.quit()
+PY
+	for i in $(seq 150); do ls "$md"/bob/new/* >/dev/null 2>&1 && break; sleep 0.1; done
+	f=$(ls "$md"/bob/new/* 2>/dev/null | head -1)
+	ok 'gateway: the outbound message is delivered' test -n "$f"
+	ok 'gateway: valid MIME' mr valid "${f:-/nonexistent}"
+	mr text "${f:-/nonexistent}" >"$tmp/t" 2>/dev/null
+	ok 'gateway: with the disclaimer' grep -q 'This e-mail is confidential' "$tmp/t"
+	attach_of "$tmp/mixed.eml" >"$tmp/a.in"
+	attach_of "${f:-/nonexistent}" >"$tmp/a.out" 2>/dev/null
+	ok 'gateway: the attachments are the same' cmp "$tmp/a.in" "$tmp/a.out"
+	ok 'gateway: the log names the stage' grep -q 'add-disclaimer.*disclaimer=added' "$tmp/gw.log"
+	kill $gw; wait $gw 2>/dev/null
+fi
+
 ## The corpus: every message comes out valid where it went in valid
 
 corpus=${PORTCULLIS_SHARED:-$top/../shared}/corpus

@@ -174,6 +174,45 @@ run link-defang <"$tmp/huge.eml"
 is_exit 'a huge tag soup: rewritten' 0
 ok 'a huge tag soup: output bounded' test "$(wc -c <"$got")" -lt 10000000
 
+## Through the running gateway: opted in at the end of chain.in
+
+chmod 755 "$tmp" "$PORTCULLIS_CONTROL"
+Q=$tmp/q
+md=$tmp/md
+mkdir "$md" && chown 65534 "$md"
+gport=$(free_port)
+control me gw.ourco.test
+control localdomains ourco.example
+control listen "127.0.0.1:$gport"
+control routes "ourco.example maildir:$md/%u"
+control chain.in 'header-strip --direction in' 'spoof-check -a' 'spam-score -a' 'link-defang'
+chmod 644 "$PORTCULLIS_CONTROL"/*
+gw=
+trap 'kill $gw 2>/dev/null; rm -rf "$tmp"' EXIT
+if ok 'the gateway starts with link-defang in chain.in' start_gw; then
+	/usr/bin/python3 - "$gport" "$tmp/related.eml" <<'PY'
+import smtplib, sys
+s = smtplib.SMTP('127.0.0.1', int(sys.argv[1]))
+s.sendmail('news@partner.example', ['bob@ourco.example'],
+           open(sys.argv[2], 'rb').read().replace(b'\n', b'\r\n').replace(
+               b'alice@ourco.example', b'news@partner.example'))
+s.quit()
+PY
+	for i in $(seq 150); do ls "$md"/bob/new/* >/dev/null 2>&1 && break; sleep 0.1; done
+	f=$(ls "$md"/bob/new/* 2>/dev/null | head -1)
+	ok 'gateway: the inbound newsletter is delivered' test -n "$f"
+	ok 'gateway: valid MIME' mr valid "${f:-/nonexistent}"
+	mr text "${f:-/nonexistent}" >"$tmp/t" 2>/dev/null
+	ok 'gateway: defanged, the lying link exposed' grep -q '<hxxps://tracker\[\.\]evil\[\.\]example/c?u=1>' "$tmp/t"
+	ok 'gateway: no clickable link' no_live_links "$tmp/t"
+	attach_of "$tmp/related.eml" >"$tmp/a.in"
+	attach_of "${f:-/nonexistent}" >"$tmp/a.out" 2>/dev/null
+	ok 'gateway: the inline image is the same' cmp "$tmp/a.in" "$tmp/a.out"
+	ok 'gateway: the other stages'"'"' headers are there' grep -q '^X-Spam-Status:' "${f:-/nonexistent}"
+	[ -n "$f" ] || sed 's/^/# /' "$tmp/gw.log"
+	kill $gw; wait $gw 2>/dev/null
+fi
+
 ## The corpus: valid MIME in, valid MIME out, attachments the same
 
 corpus=${PORTCULLIS_SHARED:-$top/../shared}/corpus
