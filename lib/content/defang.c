@@ -31,17 +31,43 @@ link_at(const char *s, size_t n, size_t i)
 	return -1;
 }
 
-/* Where the host of a link ends: at the path, query, fragment, a port,
- * white space, or a character that ends a link in running text. */
+/* Where the host of a link ends: at the path, query, fragment, white
+ * space, or a character that ends a link in running text; and before the
+ * scheme of another link ("ftp://https://x", "www.http://x"), which is
+ * then a link of its own, so that its defanged form holds no link start
+ * a second run would find. */
 static size_t
 host_end(const char *s, size_t n, size_t i)
 {
-	for (; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	size_t k;
+
+	for (k = i; k < n; k++) {
+		unsigned char c = (unsigned char)s[k];
 		if (c <= ' ' || c == 0x7f || strchr("/?#\\<>\"'()[]{}|,;", c))
 			break;
+		if (c == ':' && k + 2 < n && s[k + 1] == '/' && s[k + 2] == '/') {
+			while (k > i && isalnum((unsigned char)s[k - 1]))
+				k--;
+			break;
+		}
 	}
-	return i;
+	return k;
+}
+
+/* A link at s[i]: 1 with its scheme's length in *sl and its host's end
+ * in *he, else 0.  A bare "www." needs a host after it. */
+static int
+link_here(const char *s, size_t n, size_t i, size_t *sl, size_t *he)
+{
+	unsigned char c = (unsigned char)s[i];
+	long l;
+
+	if (!(c == 'h' || c == 'H' || c == 'f' || c == 'F' || c == 'w' ||
+	    c == 'W') || (l = link_at(s, n, i)) < 0)
+		return 0;
+	*sl = (size_t)l;
+	*he = host_end(s, n, i + *sl);
+	return l > 0 || *he > i + 4;
 }
 
 /* The rewritten scheme: 't' becomes 'x' in http and https, "ftp" becomes
@@ -69,31 +95,27 @@ put_scheme(struct buf *out, const char *s, size_t l)
 int
 defang_text(const char *s, size_t n, struct buf *out, size_t *nlinks)
 {
-	size_t i = 0, start = 0, he, k;
-	long sl;
+	size_t i = 0, start = 0, sl, he, k;
 
 	*nlinks = 0;
 	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		if (!(c == 'h' || c == 'H' || c == 'f' || c == 'F' || c == 'w' ||
-		    c == 'W') || (sl = link_at(s, n, i)) < 0) {
+		if (!link_here(s, n, i, &sl, &he)) {
 			i++;
 			continue;
 		}
 		if (buf_add(out, s + start, i - start) == -1 ||
-		    put_scheme(out, s + i, (size_t)sl) == -1)
+		    put_scheme(out, s + i, sl) == -1)
 			return -1;
-		i += (size_t)sl;
-		he = host_end(s, n, i);
-		/* a user part before the host is part of what hides it */
-		for (k = i; k < he; k++) {
+		(*nlinks)++;
+		/* a user part before the host is part of what hides it; a
+		 * final dot ends the sentence, not the name */
+		for (k = i + sl; k < he; k++) {
 			if (s[k] == '.' && k + 1 < he) {
 				if (buf_adds(out, "[.]") == -1)
 					return -1;
 			} else if (buf_addc(out, s[k]) == -1)
 				return -1;
 		}
-		(*nlinks)++;
 		i = start = he;
 	}
 	return buf_add(out, s + start, n - start);
@@ -103,15 +125,14 @@ defang_text(const char *s, size_t n, struct buf *out, size_t *nlinks)
 size_t
 defang_count(const char *s, size_t n)
 {
-	size_t i, c = 0;
+	size_t i = 0, c = 0, sl, he;
 
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		if ((ch == 'h' || ch == 'H' || ch == 'f' || ch == 'F' || ch == 'w' ||
-		    ch == 'W') && link_at(s, n, i) >= 0) {
+	while (i < n) {
+		if (link_here(s, n, i, &sl, &he)) {
 			c++;
-			i = host_end(s, n, i + 3);
-		}
+			i = he > i + sl ? he : i + sl;
+		} else
+			i++;
 	}
 	return c;
 }
