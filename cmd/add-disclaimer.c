@@ -199,6 +199,12 @@ load_control(struct disc *d)
 	while (d->text.len && (d->text.p[d->text.len - 1] == '\n' ||
 	    d->text.p[d->text.len - 1] == ' '))
 		d->text.len--;
+	/* an empty file adds nothing, rather than a blank line each time */
+	if (d->text.len == 0) {
+		d->have = 0;
+		buf_free(&raw);
+		return 0;
+	}
 	d->ascii = 1;
 	for (i = 0; i < d->text.len; i++)
 		if ((unsigned char)d->text.p[i] >= 0x80)
@@ -671,7 +677,7 @@ main(int argc, char **argv)
 	struct disc d;
 	const char *dirarg = NULL;
 	char q[64];
-	int ch, serve = 0;
+	int ch, serve = 0, rc;
 
 	log_init("add-disclaimer");
 	memset(&d, 0, sizeof d);
@@ -698,7 +704,11 @@ main(int argc, char **argv)
 	}
 	if (serve) {
 		struct job j = { &d, dirarg };
-		return serve_loop(serve_one, &j);
-	}
-	return one(&d, optind < argc ? argv[optind] : NULL, q);
+		rc = serve_loop(serve_one, &j);
+	} else
+		rc = one(&d, optind < argc ? argv[optind] : NULL, q);
+	buf_free(&d.text);
+	buf_free(&d.html);
+	buf_free(&d.key);
+	return rc;
 }
