@@ -170,6 +170,7 @@ bench: all
 	@sh share/devel/bench-dnsbl.sh $(abspath $(BIN))
 	@sh share/devel/bench-spam.sh $(abspath $(BIN))
 	@sh share/devel/bench-flow.sh $(abspath $(BIN))
+	@sh share/devel/bench-rewriters.sh $(abspath $(BIN))
 
 lint: all
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(LIB_DIRS:%=-I%) lib cmd
