@@ -32,6 +32,7 @@
 #include "mimeout.h"
 #include "msg.h"
 #include "mtree.h"
+#include "rewriter.h"
 #include "sandbox.h"
 #include "serve.h"
 #include "verdict.h"
@@ -45,8 +46,7 @@ struct disc {
 	struct buf    key;      /* text's letters and digits, lower case */
 	int           have;     /* control/disclaimer exists */
 	int           ascii;    /* and is plain ASCII */
-	size_t        maxbytes;
-	struct hdr_limits hlim;
+	struct rewriter w;      /* the frame, with the size cap */
 	int           out;      /* outbound run */
 	/* per message */
 	const char   *base;
@@ -163,19 +163,11 @@ static int
 load_control(struct disc *d)
 {
 	struct buf raw = BUF_INIT, h = BUF_INIT;
-	unsigned long db;
 	size_t i;
 	int r;
 
-	if (ctl_databytes(&db, &d->maxbytes) == -1) {
-		log_fatal(errno, "unable to read %s/databytes", ctl_dir());
+	if (rewriter_init(&d->w) == -1)
 		return -1;
-	}
-	if (ctl_hdr_limits(&d->hlim) == -1) {
-		log_fatal(errno, "unable to read %s/headerfields or headerbytes",
-		    ctl_dir());
-		return -1;
-	}
 	if ((r = read_whole("disclaimer", &raw)) == -1) {
 		log_fatal(errno, "unable to read %s/disclaimer", ctl_dir());
 		return -1;
@@ -238,7 +230,7 @@ carries(struct disc *d, const struct mtree *t)
 	const char *cs = t->charset[0] ? t->charset : "us-ascii";
 	int rc = -1;
 
-	if (mtree_decode(d->base, t, &dec, d->maxbytes) == -1)
+	if (mtree_decode(d->base, t, &dec, d->w.maxbytes) == -1)
 		goto out;
 	if (charset_is_utf8(cs) || strcasecmp(cs, "us-ascii") == 0 ||
 	    charset_conv(cs, "UTF-8", dec.p, dec.len, &u, CHARSET_REPLACE) == -1) {
@@ -334,7 +326,7 @@ into_leaf(struct disc *d, const struct mtree *t, struct buf *out)
 
 	if (!charset_ascii_compat(cs))
 		return 0;
-	if (mtree_decode(d->base, t, &dec, d->maxbytes) == -1) {
+	if (mtree_decode(d->base, t, &dec, d->w.maxbytes) == -1) {
 		rc = errno == EFBIG ? 0 : -1;
 		goto out;
 	}
@@ -593,59 +585,17 @@ set_direction(struct disc *d, const char *arg)
 	return 0;
 }
 
-/* One message from file (stdin when NULL) to stdout; the exit status.
- * Nothing reaches stdout unless the whole message was rewritten. */
+/* The frame's callback (rewriter.h): the rewrite and the log fields. */
 static int
-one(struct disc *d, const char *file, const char *q)
+frame(void *arg, const struct msg *m, const struct hdr *h, struct buf *out,
+    char *sum, size_t n)
 {
-	struct msg m;
-	struct hdr h;
-	struct buf out = BUF_INIT;
-	char cf[256];
-	int rc = EXIT_TEMP, r;
+	struct disc *d = arg;
 
-	memset(&h, 0, sizeof h);
-	r = file ? msg_read_file(file, d->maxbytes, &m) :
-	    msg_read_fd(0, d->maxbytes, &m);
-	if (r == -1 && errno == EFBIG) {
-		/* too big to rewrite: it goes on as it came */
-		if (io_write_all(1, m.raw.p, m.raw.len) == -1 ||
-		    (!file && emit_copy_rest(0, 1) == -1))
-			log_fatal(errno, "unable to write the message");
-		else {
-			log_info("qid=%s verdict=pass disclaimer=too-big", q);
-			rc = EXIT_PASS;
-		}
-	} else if (r == -1) {
-		if (file)
-			log_clean(cf, sizeof cf, file, strlen(file));
-		log_fatal(errno, "unable to read %s", file ? cf : "message");
-	} else if (hdr_parse(&h, m.raw.p ? m.raw.p : "", m.hdr_off, m.hdr_len,
-	    &d->hlim) == -1 || rewrite(d, &m, &h, &out) == -1) {
-		log_fatal(errno, "unable to rewrite the message");
-	} else if (out.len ? io_write_all(1, out.p, out.len) == -1 :
-	    io_write_all(1, m.raw.p ? m.raw.p : "", m.raw.len) == -1) {
-		log_fatal(errno, "unable to write the message");
-	} else {
-		log_info("qid=%s verdict=pass disclaimer=%s parts=%u", q, d->how,
-		    d->added);
-		rc = EXIT_PASS;
-	}
-	buf_free(&out);
-	hdr_free(&h);
-	msg_free(&m);
-	return rc;
-}
-
-static void
-queue_id(char *q, size_t n)
-{
-	const char *qid = getenv("QUEUEID");
-
-	if (qid)
-		log_clean(q, n, qid, strlen(qid));
-	else
-		snprintf(q, n, "-");
+	if (rewrite(d, m, h, out) == -1)
+		return -1;
+	snprintf(sum, n, "disclaimer=%s parts=%u", d->how, d->added);
+	return 0;
 }
 
 struct job {
@@ -659,10 +609,10 @@ serve_one(void *arg)
 	struct job *j = arg;
 	char q[64];
 
-	queue_id(q, sizeof q);
+	rewriter_qid(q, sizeof q);
 	if (set_direction(j->d, j->dirarg) == -1)
 		return EXIT_TEMP;
-	return one(j->d, NULL, q);
+	return rewriter_one(&j->d->w, NULL, q);
 }
 
 int
@@ -695,7 +645,10 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_TEMP;
 	}
-	queue_id(q, sizeof q);
+	rewriter_qid(q, sizeof q);
+	d.w.toobig = "disclaimer=too-big";
+	d.w.rewrite = frame;
+	d.w.arg = &d;
 	if (set_direction(&d, dirarg) == -1 || load_control(&d) == -1)
 		return EXIT_TEMP;
 	if (sandbox_tool() == -1) {
@@ -706,7 +659,7 @@ main(int argc, char **argv)
 		struct job j = { &d, dirarg };
 		rc = serve_loop(serve_one, &j);
 	} else
-		rc = one(&d, optind < argc ? argv[optind] : NULL, q);
+		rc = rewriter_one(&d.w, optind < argc ? argv[optind] : NULL, q);
 	buf_free(&d.text);
 	buf_free(&d.html);
 	buf_free(&d.key);

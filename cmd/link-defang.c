@@ -32,6 +32,7 @@
 #include "mimeout.h"
 #include "msg.h"
 #include "mtree.h"
+#include "rewriter.h"
 #include "sandbox.h"
 #include "serve.h"
 #include "verdict.h"
@@ -43,8 +44,7 @@ enum signed_policy { SIGNED_LEAVE, SIGNED_WRAP };
 struct defang {
 	struct ctl_list    skip;     /* control/defangskip */
 	enum signed_policy sp;       /* control/signedpolicy */
-	size_t             maxbytes;
-	struct hdr_limits  hlim;
+	struct rewriter    w;        /* the frame, with the size cap */
 	const char        *sender;   /* --sender */
 	/* per message */
 	const char        *base, *eol;
@@ -69,14 +69,9 @@ static int
 load_control(struct defang *d)
 {
 	char sp[32];
-	unsigned long db;
 
-	if (ctl_databytes(&db, &d->maxbytes) == -1 ||
-	    ctl_hdr_limits(&d->hlim) == -1) {
-		log_fatal(errno, "unable to read %s/databytes or header limits",
-		    ctl_dir());
+	if (rewriter_init(&d->w) == -1)
 		return -1;
-	}
 	if (ctl_lines("defangskip", &d->skip) == -1) {
 		log_fatal(errno, "unable to read %s/defangskip", ctl_dir());
 		return -1;
@@ -142,7 +137,7 @@ has_links(struct defang *d, const struct mtree *t, int through)
 	}
 	if (!mtree_textual(t))
 		return 0;
-	if (mtree_decode(d->base, t, &dec, d->maxbytes) == -1)
+	if (mtree_decode(d->base, t, &dec, d->w.maxbytes) == -1)
 		return errno == EFBIG ? 0 : -1;
 	r = defang_count(dec.p ? dec.p : "", dec.len) > 0 ||
 	    (mtree_is(t, "text/html") && dec.len &&
@@ -161,7 +156,7 @@ utf8_text(struct defang *d, const struct mtree *t, struct buf *out)
 	const char *cs = t->charset;
 	int rc = -1;
 
-	if (mtree_decode(d->base, t, &dec, d->maxbytes) == -1)
+	if (mtree_decode(d->base, t, &dec, d->w.maxbytes) == -1)
 		goto out;
 	if (cs[0] == '\0' || strcmp(cs, "us-ascii") == 0)
 		cs = charset_valid_utf8(dec.p ? dec.p : "", dec.len) ? "utf-8" :
@@ -237,7 +232,7 @@ text_leaf(struct defang *d, const struct mtree *t, struct part *p)
 	enum decode_cte cte;
 	size_t n;
 
-	if ((compat ? mtree_decode(d->base, t, &dec, d->maxbytes) :
+	if ((compat ? mtree_decode(d->base, t, &dec, d->w.maxbytes) :
 	    utf8_text(d, t, &dec)) == -1 ||
 	    defang_text(dec.p ? dec.p : "", dec.len, &out, &n) == -1)
 		goto out;
@@ -490,76 +485,40 @@ out:
 	return rc;
 }
 
-/* One message from file (stdin when NULL) to stdout; the exit status.
- * Nothing reaches stdout unless the whole message was rewritten. */
+/* The frame's callback (rewriter.h): the envelope sender for
+ * defangskip, the rewrite, and the log fields. */
 static int
-one(struct defang *d, const char *file, const char *q)
+frame(void *arg, const struct msg *m, const struct hdr *h, struct buf *out,
+    char *sum, size_t n)
 {
+	struct defang *d = arg;
 	struct envelope e;
-	struct msg m;
-	struct hdr h;
-	struct buf out = BUF_INIT;
 	const char *why = "-";
-	char cf[256];
-	int rc = EXIT_TEMP, r;
+	int rc = -1;
 
-	memset(&h, 0, sizeof h);
 	memset(&e, 0, sizeof e);
-	r = file ? msg_read_file(file, d->maxbytes, &m) :
-	    msg_read_fd(0, d->maxbytes, &m);
-	if (r == -1 && errno == EFBIG) {
-		/* too big to rewrite whole: it goes on as it came */
-		if (io_write_all(1, m.raw.p, m.raw.len) == -1 ||
-		    (!file && emit_copy_rest(0, 1) == -1))
-			log_fatal(errno, "unable to write the message");
-		else {
-			log_info("qid=%s verdict=pass defang=too-big", q);
-			rc = EXIT_PASS;
-		}
-	} else if (r == -1) {
-		if (file)
-			log_clean(cf, sizeof cf, file, strlen(file));
-		log_fatal(errno, "unable to read %s", file ? cf : "message");
-	} else if (env_from_environ(&e) == -1 ||
-	    (d->sender && env_set(&e.sender, d->sender) == -1)) {
-		log_fatal(errno, "unable to read the envelope");
-	} else if (hdr_parse(&h, m.raw.p ? m.raw.p : "", m.hdr_off, m.hdr_len,
-	    &d->hlim) == -1 || rewrite(d, &m, &h, e.sender, &out, &why) == -1) {
-		log_fatal(errno, "unable to rewrite the message");
-	} else if (out.len ? io_write_all(1, out.p, out.len) == -1 :
-	    io_write_all(1, m.raw.p ? m.raw.p : "", m.raw.len) == -1) {
-		log_fatal(errno, "unable to write the message");
-	} else {
-		log_info("qid=%s verdict=pass defang=%s links=%zu html=%zu "
-		    "shown=%zu hidden=%zu signed=%zu", q, why, d->links, d->html,
-		    d->shown, d->hidden, d->signedparts);
-		rc = EXIT_PASS;
-	}
+	if (env_from_environ(&e) == -1 ||
+	    (d->sender && env_set(&e.sender, d->sender) == -1))
+		goto out;
+	if (rewrite(d, m, h, e.sender, out, &why) == -1)
+		goto out;
+	snprintf(sum, n, "defang=%s links=%zu html=%zu shown=%zu hidden=%zu "
+	    "signed=%zu", why, d->links, d->html, d->shown, d->hidden,
+	    d->signedparts);
+	rc = 0;
+out:
 	env_free(&e);
-	buf_free(&out);
-	hdr_free(&h);
-	msg_free(&m);
 	return rc;
-}
-
-static void
-queue_id(char *q, size_t n)
-{
-	const char *qid = getenv("QUEUEID");
-
-	if (qid)
-		log_clean(q, n, qid, strlen(qid));
-	else
-		snprintf(q, n, "-");
 }
 
 static int
 serve_one(void *arg)
 {
+	struct defang *d = arg;
 	char q[64];
 
-	queue_id(q, sizeof q);
-	return one(arg, NULL, q);
+	rewriter_qid(q, sizeof q);
+	return rewriter_one(&d->w, NULL, q);
 }
 
 int
@@ -591,7 +550,10 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_TEMP;
 	}
-	queue_id(q, sizeof q);
+	rewriter_qid(q, sizeof q);
+	d.w.toobig = "defang=too-big";
+	d.w.rewrite = frame;
+	d.w.arg = &d;
 	if (load_control(&d) == -1)
 		return EXIT_TEMP;
 	if (sandbox_tool() == -1) {
@@ -599,7 +561,7 @@ main(int argc, char **argv)
 		return EXIT_TEMP;
 	}
 	rc = serve ? serve_loop(serve_one, &d) :
-	    one(&d, optind < argc ? argv[optind] : NULL, q);
+	    rewriter_one(&d.w, optind < argc ? argv[optind] : NULL, q);
 	ctl_free(&d.skip);
 	return rc;
 }

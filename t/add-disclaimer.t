@@ -203,6 +203,14 @@ ok 'inbound: unchanged' cmp "$got" "$tmp/plain.eml"
 run add-disclaimer --direction in "$tmp/plain.eml"
 ok 'inbound by flag, from a file: unchanged' cmp "$got" "$tmp/plain.eml"
 
+control databytes 1024
+{ cat "$tmp/plain.eml"; head -c 1200000 /dev/zero | tr '\0' 'x' | fold -w 70; } >"$tmp/big.eml"
+run add-disclaimer <"$tmp/big.eml"
+is_exit 'over the size cap: passes' 0
+ok 'over the size cap: copied as it came, whole' cmp "$got" "$tmp/big.eml"
+err_like 'over the size cap: the log says so' 'verdict=pass disclaimer=too-big'
+rm "$PORTCULLIS_CONTROL/databytes"
+
 chmod 000 "$PORTCULLIS_CONTROL/disclaimer"
 if [ "$(id -u)" != 0 ]; then
 	run add-disclaimer <"$tmp/plain.eml"

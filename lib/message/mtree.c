@@ -19,6 +19,29 @@ struct mstate {
 static int entity(struct mstate *, struct mtree *, size_t off, size_t len,
 	size_t hlen, size_t body, size_t depth);
 
+/* Part [start, end) of t, less the line end that belongs to the
+ * delimiter after it, added to t's parts and walked. */
+static int
+kid(struct mstate *s, struct mtree *t, size_t start, size_t end,
+    size_t depth)
+{
+	const char *p = s->base;
+	struct mtree *k;
+
+	if (end > start && p[end - 1] == '\n')
+		end--;
+	if (end > start && p[end - 1] == '\r')
+		end--;
+	if (t->nkid % 8 == 0) {
+		if ((k = realloc(t->kid, (t->nkid + 8) * sizeof *k)) == NULL)
+			return -1;
+		t->kid = k;
+	}
+	k = &t->kid[t->nkid++];
+	memset(k, 0, sizeof *k);
+	return entity(s, k, start, end - start, (size_t)-1, 0, depth + 1);
+}
+
 /* The parts of multipart t, each one entity; the line end before a
  * delimiter belongs to the delimiter (RFC 2046 5.1.1).  A multipart whose
  * boundary never occurs stays opaque, as its readers show it as text. */
@@ -34,25 +57,8 @@ parts(struct mstate *s, struct mtree *t, size_t depth)
 		const char *nl = memchr(p + i, '\n', end - i);
 		size_t e = nl ? (size_t)(nl - p) : end, next = nl ? e + 1 : end;
 		int d = mime_delim(p + i, e - i, t->boundary, bl);
-		if (d && in) {
-			size_t pe = i;
-			struct mtree *k;
-			if (pe > start && p[pe - 1] == '\n')
-				pe--;
-			if (pe > start && p[pe - 1] == '\r')
-				pe--;
-			if (t->nkid % 8 == 0) {
-				k = realloc(t->kid, (t->nkid + 8) * sizeof *k);
-				if (k == NULL)
-					return -1;
-				t->kid = k;
-			}
-			k = &t->kid[t->nkid++];
-			memset(k, 0, sizeof *k);
-			if (entity(s, k, start, pe - start, (size_t)-1, 0,
-			    depth + 1) == -1)
-				return -1;
-		}
+		if (d && in && kid(s, t, start, i, depth) == -1)
+			return -1;
 		if (d == 2)
 			return 0;
 		if (d) {
@@ -62,23 +68,8 @@ parts(struct mstate *s, struct mtree *t, size_t depth)
 		i = next;
 	}
 	/* no close delimiter: the last part runs to the end */
-	if (in) {
-		struct mtree *k;
-		size_t pe = end;
-		if (pe > start && p[pe - 1] == '\n')
-			pe--;
-		if (pe > start && p[pe - 1] == '\r')
-			pe--;
-		if (t->nkid % 8 == 0) {
-			k = realloc(t->kid, (t->nkid + 8) * sizeof *k);
-			if (k == NULL)
-				return -1;
-			t->kid = k;
-		}
-		k = &t->kid[t->nkid++];
-		memset(k, 0, sizeof *k);
-		return entity(s, k, start, pe - start, (size_t)-1, 0, depth + 1);
-	}
+	if (in)
+		return kid(s, t, start, end, depth);
 	t->opaque = 1;
 	return 0;
 }
