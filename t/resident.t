@@ -235,8 +235,9 @@ rm -f "$PORTCULLIS_CONTROL/stageworkers"
 ok 'the supervisor starts once more' start_gw
 sleep 0.5
 all=$(pgrep -P "$gw" -f -- '--serve$')
-# one of each line of chain.in and of the default chain.out, twice
-is '... with its residents' "$(printf '%s\n' "$all" | grep -c .)" 8
+# one of each line of chain.in and of the default chain.out (add-disclaimer
+# among them), twice
+is '... with its residents' "$(printf '%s\n' "$all" | grep -c .)" 10
 kill -9 $gw; wait $gw 2>/dev/null
 gw=
 sleep 0.5
