@@ -69,6 +69,10 @@ PKGS_portcullis-queue =
 PKGS_log-report  =
 PKGS_maildir-rescan = libcrypto libseccomp
 PKGS_rules-update = libcurl libcrypto libarchive
+# libidn2: the entity decoder they share with spam-score's renderer
+# (lib/scoring/score_html.c) sits beside its link canonicaliser.
+PKGS_add-disclaimer = libidn2 libseccomp
+PKGS_link-defang  = libidn2 libseccomp
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp libcurl
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))
@@ -179,6 +183,7 @@ bench: all
 	@sh share/devel/bench-spam.sh $(abspath $(BIN))
 	@sh share/devel/bench-virus.sh $(abspath $(BIN))
 	@sh share/devel/bench-flow.sh $(abspath $(BIN))
+	@sh share/devel/bench-rewriters.sh $(abspath $(BIN))
 
 lint: all
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability $(LIB_DIRS:%=-I%) lib cmd

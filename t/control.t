@@ -102,7 +102,7 @@ err_like '... named with its line' 'chain.in line 2: "no-such-filter -a": no suc
 rm "$tmp/sc/chain.in"
 run portcullis -n -C "$tmp/sc" -Q "$tmp/scq"
 is_exit 'portcullis -n: a good configuration' 0
-err_like '... says so, binding nothing' 'configuration ok: .*1 listeners, chains of 6 and 6 stages'
+err_like '... says so, binding nothing' 'configuration ok: .*1 listeners, chains of 6 and 7 stages'
 is '... and creates no queue' "$(ls -d "$tmp/scq" 2>/dev/null)" ''
 
 done_testing

@@ -84,7 +84,7 @@ control chain.in 'header-strip --direction in' "sh $tmp/tag.sh"
 residents() { ps -o pid=,comm= --ppid $gw | awk '$2 == "header-strip" { print $1 }' | sort | tr '\n' ' '; }
 r1=$(residents)
 ok 'SIGHUP: reloaded' hup 'reloaded:'
-like_file '... the log says the residents restart' "$tmp/gw.log" 'reloaded: 2 listeners, chains of 2 and 6 stages; resident stages restart'
+like_file '... the log says the residents restart' "$tmp/gw.log" 'reloaded: 2 listeners, chains of 2 and 7 stages; resident stages restart'
 for i in $(seq 50); do
 	r2=$(residents)
 	[ -n "$r2" ] && [ "$r2" != "$r1" ] && ! printf '%s' "$r2" | grep -qw "$(echo $r1 | cut -d' ' -f1)" && break

@@ -236,7 +236,7 @@ ok 'the supervisor starts once more' start_gw
 sleep 0.5
 all=$(pgrep -a -P "$gw" -f -- '--serve$' | grep -v ' relay-out --serve$' | cut -d' ' -f1)
 # one of each line of chain.in and of the default chain.out, twice
-is '... with its residents' "$(printf '%s\n' "$all" | grep -c .)" 12
+is '... with its residents' "$(printf '%s\n' "$all" | grep -c .)" 14
 is '... and its resident relay-outs (deliveryworkers)' "$(pgrep -P "$gw" -f -- '^relay-out --serve$' | grep -c .)" 8
 all=$(pgrep -P "$gw" -f -- '--serve$')
 kill -9 $gw; wait $gw 2>/dev/null

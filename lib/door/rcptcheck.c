@@ -31,6 +31,62 @@ note(struct rcptcheck *rc, const char *fmt, ...)
 	rc->log(rc->logctx, line);
 }
 
+/* control/bogusdomains, the routes that exempt a domain from it, and
+ * the first line of the notice the refusal quotes (a default when the
+ * notice is missing: the refusal must not depend on it). */
+static int
+bogus_init(struct rcptcheck *rc, const char **what)
+{
+	struct ctl_list l;
+	int r;
+
+	snprintf(rc->bogusnote, sizeof rc->bogusnote, "bogus destination: "
+	    "a test or reserved domain no mail can reach");
+	if (ctl_lines(*what = "bogusdomains", &rc->bogus) == -1)
+		return -1;
+	if (rc->bogus.n == 0)
+		return 0;
+	if (!rc->verify.n && ctl_lines(*what = "routes", &rc->routes) == -1)
+		return -1;
+	if ((r = ctl_rules(*what = "notices/bogus-destination", &l)) == -1)
+		return -1;
+	if (r == 1 && l.n)
+		log_clean(rc->bogusnote, sizeof rc->bogusnote, l.v[0],
+		    strlen(l.v[0]));
+	ctl_free(&l);
+	return 0;
+}
+
+/* Is domain (normalised) a bogus destination (rcptcheck.h)? */
+static int
+bogus(const struct rcptcheck *rc, const char *dom)
+{
+	/* RFC 2606 2 and 3, RFC 6761 6.2 to 6.4 */
+	static char *const reserved[] = { ".test", ".example", ".invalid",
+	    ".localhost", "test", "example", "invalid", "localhost",
+	    "example.com", ".example.com", "example.net", ".example.net",
+	    "example.org", ".example.org" };
+	char key[256];
+	size_t i, k;
+
+	for (i = 0; i < rc->routes.n; i++) {
+		k = strcspn(rc->routes.v[i], " \t");
+		if (k == 0 || k >= sizeof key)
+			continue;
+		memcpy(key, rc->routes.v[i], k);
+		key[k] = '\0';
+		if (strcmp(key, "*") != 0 && addr_domain_in(dom, (char *const[]){
+		    key }, 1))
+			return 0;
+	}
+	for (i = 0; i < rc->bogus.n; i++)
+		if (strcmp(rc->bogus.v[i], "reserved") == 0 &&
+		    addr_domain_in(dom, reserved, sizeof reserved /
+		    sizeof reserved[0]))
+			return 1;
+	return addr_domain_in(dom, rc->bogus.v, rc->bogus.n);
+}
+
 /* Read the control files (portcullis-control(5)); the list and the cache
  * are opened later, at the first recipient that needs them.  -1 names
  * the file that could not be read in *what. */
@@ -70,6 +126,10 @@ rcptcheck_init(struct rcptcheck *rc, const char *qdir, char *const *ld,
 	    31536000, &rc->negttl) == -1 ||
 	    ctl_ulong(*what = "verifytimeout", RCPTCHECK_DEF_TIMEOUT, 1, 300,
 	    &rc->timeout) == -1)) {
+		rcptcheck_free(rc);
+		return -1;
+	}
+	if (bogus_init(rc, what) == -1) {
 		rcptcheck_free(rc);
 		return -1;
 	}
@@ -234,8 +294,17 @@ rcptcheck_decide(struct rcptcheck *rc, const char *local, const char *domain,
 	int r;
 
 	reply[0] = '\0';
-	if (!addr_domain_in(domain, rc->local, rc->nlocal) ||
-	    always_valid(local, rc->delims))
+	if (!addr_domain_in(domain, rc->local, rc->nlocal)) {
+		if (!rc->bogus.n || addr_domain_norm(domain, dom, sizeof dom) == -1 ||
+		    !bogus(rc, dom))
+			return RCPTCHECK_OK;
+		log_clean(shown, sizeof shown, dom, strlen(dom));
+		note(rc, "rcpt=<@%s> verdict=reject reason=bogus destination", shown);
+		snprintf(reply, n, "550 5.1.2 <@%s>: Recipient address rejected: %s",
+		    shown, rc->bogusnote);
+		return RCPTCHECK_BOGUS;
+	}
+	if (always_valid(local, rc->delims))
 		return RCPTCHECK_OK;
 	if (addr_domain_norm(domain, dom, sizeof dom) == -1)
 		return RCPTCHECK_OK;   /* smtp_rcpt_check took it as local */
@@ -289,4 +358,5 @@ rcptcheck_free(struct rcptcheck *rc)
 	rc->vc = NULL;
 	ctl_free(&rc->verify);
 	ctl_free(&rc->routes);
+	ctl_free(&rc->bogus);
 }

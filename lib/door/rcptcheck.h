@@ -3,7 +3,13 @@
  * that mail for a user who does not exist is refused by us (550 5.1.1)
  * instead of being accepted and bounced later to a sender who is usually
  * forged.  In order:
- *   - a recipient outside the local domains is not ours to judge;
+ *   - a recipient outside the local domains (only our relay clients get
+ *     this far with one) is refused when its domain is a bogus
+ *     destination: one in control/bogusdomains, or, when that file says
+ *     "reserved", a name RFC 2606 and RFC 6761 reserve (.test, .example,
+ *     .invalid, .localhost, example.com/.net/.org), unless control/routes
+ *     names it (550 5.1.2, share/rules/notices/bogus-destination); any
+ *     other is not ours to judge;
  *   - postmaster and abuse (any case, any extension) are always valid
  *     (RFC 5321 4.5.1, RFC 2142);
  *   - control/recipients, when it exists (lib/door/rcptlist.c);
@@ -35,6 +41,8 @@ struct rcptcheck {
 	char *const    *local;
 	size_t          nlocal;
 	struct ctl_list verify, routes;
+	struct ctl_list bogus;              /* control/bogusdomains */
+	char            bogusnote[200];     /* its notice's first line */
 	unsigned long   posttl, negttl, timeout;
 	/* opened at the first recipient that needs them */
 	struct rcptlist *list;
@@ -54,6 +62,7 @@ enum rcptcheck_verdict {
 	RCPTCHECK_UNDELIVERABLE, /* 550 5.1.1: the internal server refused it */
 	RCPTCHECK_UNVERIFIED,    /* 450 4.1.1: the internal server could not say */
 	RCPTCHECK_TEMP,          /* 451 4.3.0: our own configuration is broken */
+	RCPTCHECK_BOGUS,         /* 550 5.1.2: a destination no mail can reach */
 };
 
 int  rcptcheck_init(struct rcptcheck *, const char *queuedir,

@@ -712,3 +712,19 @@ mime_walk_reading(const char *msg, size_t len, const struct mime_limits *lim,
 	buf_free(&w.dec);
 	return rc;
 }
+
+/* For the rewriters' structure (mtree.h): where an entity's header
+ * section ends and its body starts, read exactly as the walker reads it. */
+void
+mime_head_end(const char *p, size_t n, size_t *hlen, size_t *body)
+{
+	head_end(p, n, hlen, body);
+}
+
+/* For the rewriters: is line p[0..n) a delimiter (1) or close delimiter
+ * (2) of boundary b, as the walker decides it; 0 when not. */
+int
+mime_delim(const char *p, size_t n, const char *b, size_t bl)
+{
+	return delim(p, n, b, bl, 0);   /* the strict reading */
+}

@@ -121,5 +121,7 @@ int  mime_same_ext(const char *, size_t, const char *, size_t);
 int  mime_in_list(const struct buf *, const char *, size_t);
 int  mime_type(const char *value, size_t n, char *out, size_t outsize);
 const char *mime_flag_names(unsigned flags, char *out, size_t n);
+void mime_head_end(const char *, size_t, size_t *hlen, size_t *body);
+int  mime_delim(const char *, size_t, const char *b, size_t bl);
 
 #endif

@@ -76,7 +76,9 @@ msg_read_fd(int fd, size_t max, struct msg *m)
 			break;
 		m->raw.len += (size_t)r;
 		if (m->raw.len > max) {
-			m->raw.len = max;
+			/* the byte past the cap stays: a caller that passes an
+			 * oversized message through copies raw and then the rest
+			 * of fd, and must not lose it */
 			m->raw.p[m->raw.len] = '\0';
 			m->truncated = 1;
 			msg_split(m);

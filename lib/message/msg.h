@@ -17,7 +17,8 @@ struct msg {
 	size_t body_off;     /* first byte of the body; raw.len when none */
 	int    has_sep;      /* a blank line ended the header section */
 	int    crlf;         /* the first line ends in CRLF */
-	int    truncated;    /* the cap was reached: raw holds only a prefix */
+	int    truncated;    /* the cap was reached: raw holds only a prefix,
+	                      * its first max + 1 bytes */
 };
 
 int  msg_read_fd(int fd, size_t max, struct msg *);

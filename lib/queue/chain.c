@@ -22,8 +22,8 @@ static const char *const def_in[] = { "header-strip --direction in",
 	"spam-score -a",
 	NULL };
 static const char *const def_out[] = { "spoof-check -a", "filetype-check -a",
-	"virus-scan -a", "spam-score -a", "header-strip --direction out",
-	"dkim-sign", NULL };
+	"virus-scan -a", "spam-score -a", "add-disclaimer",
+	"header-strip --direction out", "dkim-sign", NULL };
 
 /* The chain in force that a supervisor handed over: its lines in
  * $PORTCULLIS_CHAIN_IN or _OUT, one per line.  1 when there was one. */

@@ -154,7 +154,8 @@ resident_capable(const struct spawn_argv *a)
 {
 	static const char *const ours[] = { "header-strip", "spoof-check",
 		"filetype-check", "spam-score", "dnsbl-check", "relay-out",
-		"virus-scan", "dkim-sign", "auth-check", NULL };
+		"virus-scan", "dkim-sign", "auth-check",
+		"add-disclaimer", "link-defang", NULL };
 	const char *b = strrchr(a->v[0], '/');
 	size_t i;
 

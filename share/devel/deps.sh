@@ -108,6 +108,8 @@ bench)
 	command -v ripmime >/dev/null 2>&1 || need ripmime
 	command -v munpack >/dev/null 2>&1 || need mpack
 	command -v mshow >/dev/null 2>&1 || need mblaze
+	# add-disclaimer beside altermime (bench-rewriters.sh)
+	command -v altermime >/dev/null 2>&1 || need altermime
 	# spam-score beside SpamAssassin's engine and a private rspamd, both
 	# with their network checks off (bench-spam.sh); not needed by make check
 	perl -MMail::SpamAssassin -e 1 >/dev/null 2>&1 || need spamassassin
