@@ -59,7 +59,8 @@ struct disc {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: add-disclaimer [-C dir] [--direction in|out] [file]\n");
+	fprintf(f, "usage: add-disclaimer [-C dir] [--direction in|out] [file]\n"
+	    "       add-disclaimer [-C dir] --lint\n");
 }
 
 /* A control file read whole, byte for byte (a disclaimer's blank lines
@@ -621,13 +622,14 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "direction", required_argument, NULL, 'd' },
 		{ "serve", no_argument, NULL, 'S' },
+		{ "lint", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct disc d;
 	const char *dirarg = NULL;
 	char q[64];
-	int ch, serve = 0, rc;
+	int ch, serve = 0, lint = 0, rc;
 
 	log_init("add-disclaimer");
 	memset(&d, 0, sizeof d);
@@ -637,6 +639,7 @@ main(int argc, char **argv)
 		case 'C': ctl_set_dir(optarg); break;
 		case 'd': dirarg = optarg; break;
 		case 'S': serve = 1; break;
+		case 'L': lint = 1; break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_TEMP;
 		}
@@ -651,6 +654,11 @@ main(int argc, char **argv)
 	d.w.arg = &d;
 	if (set_direction(&d, dirarg) == -1 || load_control(&d) == -1)
 		return EXIT_TEMP;
+	if (lint) {
+		/* every setting was read above, or we said which not */
+		printf("add-disclaimer: configuration in %s ok\n", ctl_dir());
+		return EXIT_PASS;
+	}
 	if (sandbox_tool() == -1) {
 		log_fatal(errno, "unable to give up exec");
 		return EXIT_TEMP;

@@ -59,7 +59,8 @@ struct part {
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: link-defang [-C dir] [--sender addr] [file]\n");
+	fprintf(f, "usage: link-defang [-C dir] [--sender addr] [file]\n"
+	    "       link-defang [-C dir] --lint\n");
 }
 
 /* control/databytes, header limits, control/defangskip and
@@ -527,12 +528,13 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "sender", required_argument, NULL, 's' },
 		{ "serve", no_argument, NULL, 'S' },
+		{ "lint", no_argument, NULL, 'L' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct defang d;
 	char q[64];
-	int ch, serve = 0, rc;
+	int ch, serve = 0, lint = 0, rc;
 
 	log_init("link-defang");
 	memset(&d, 0, sizeof d);
@@ -542,6 +544,7 @@ main(int argc, char **argv)
 		case 'C': ctl_set_dir(optarg); break;
 		case 's': d.sender = optarg; break;
 		case 'S': serve = 1; break;
+		case 'L': lint = 1; break;
 		case 'h': usage(stdout); return EXIT_PASS;
 		default: usage(stderr); return EXIT_TEMP;
 		}
@@ -556,6 +559,11 @@ main(int argc, char **argv)
 	d.w.arg = &d;
 	if (load_control(&d) == -1)
 		return EXIT_TEMP;
+	if (lint) {
+		/* every setting was read above, or we said which not */
+		printf("link-defang: configuration in %s ok\n", ctl_dir());
+		return EXIT_PASS;
+	}
 	if (sandbox_tool() == -1) {
 		log_fatal(errno, "unable to give up exec");
 		return EXIT_TEMP;

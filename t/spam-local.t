@@ -33,8 +33,13 @@ is_exit 'spam.local: a new rule flags the message (0)' 0
 like '... its rule is named' 'tests=.*LOCAL_ELEPHANT'
 like '... a local meta over a shipped rule hits' 'tests=.*LOCAL_BOTH'
 like '... flagged' '^spam-score flag '
-want=$(awk -v b="$base" 'BEGIN { printf "%.1f", b + 6.0 + 1.0 + 0.5 }')
-is '... the score: shipped + 6.0 + (2.2 - 1.2) + 0.5' "$(score_of)" "$want"
+# SUBJ_MONEY's shipped weight, as the rules file has it today
+sw=$(awk '$1 == "header" && $2 == "SUBJ_MONEY" { print $NF }' "$PORTCULLIS_RULES/spam")
+want=$(awk -v b="$base" -v w="$sw" 'BEGIN { printf "%.1f", b + 6.0 + (2.2 - w) + 0.5 }')
+# (the scores are printed to a tenth: the sum may differ by one)
+got=$(score_of)
+ok "... the score: shipped + 6.0 + (2.2 - $sw) + 0.5 = $want (got $got)" \
+	awk -v g="$got" -v w="$want" 'BEGIN { d = g - w; exit !(g != "" && d <= 0.11 && d >= -0.11) }'
 run spam-score --lint
 is_exit '--lint reads spam.local: 0' 0
 like '... the rules counted with the shipped ones' "/spam: $((shipped + 2)) rules"
