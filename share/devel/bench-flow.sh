@@ -5,6 +5,9 @@
 # connection each, through:
 #   - portcullis: its default inbound chain judging at the door (spam
 #     refused 5xx at the end of DATA), relay-out into a maildir route;
+#     its DNS (auth-check's) a loopback dnsmasq answering NXDOMAIN to
+#     all, and no anti-virus engine (virus-scan flags mail unscanned):
+#     network checks off, as for rspamd;
 #   - Postfix alone: a private instance on a free loopback port, smtpd,
 #     cleanup, qmgr, virtual into a maildir;
 #   - Postfix with rspamd as a milter: the same Postfix with
@@ -67,8 +70,10 @@ mkdir -p "$res"
 gw=
 pf=
 . "$top/share/devel/rspamd-instance.sh"
+dnspid=
 cleanup() {
 	[ -n "$gw" ] && kill "$gw" 2>/dev/null && wait "$gw" 2>/dev/null
+	[ -n "$dnspid" ] && kill "$dnspid" 2>/dev/null
 	for _d in "$work/p1/pf" "$work/p2/pf"; do
 		[ -f "$_d/main.cf" ] && postfix -c "$_d" stop >/dev/null 2>&1
 	done
@@ -130,6 +135,15 @@ printf 'ourco.example maildir:%s/md/%%u\nsender.example maildir:%s/md/%%u\n' \
 	"$work" "$work" >"$ctl/routes"
 printf '1000\n' >"$ctl/maxconnections"
 printf '1000\n' >"$ctl/maxperip"
+# Network checks off, as for rspamd below: auth-check's questions (SPF,
+# DKIM keys, DMARC of the corpus's real sender domains) go to a dnsmasq on
+# loopback that answers NXDOMAIN to everything at once, not to the world
+dport=$(freeport)
+/usr/sbin/dnsmasq --port="$dport" --listen-address=127.0.0.1 --bind-interfaces \
+	--no-resolv --no-hosts --keep-in-foreground --pid-file= --user=root \
+	--local=/#/ 2>/dev/null &
+dnspid=$!
+printf '127.0.0.1@%s\n' "$dport" >"$ctl/resolvers"
 "$bin/portcullis" -C "$ctl" -Q "$Q" 2>"$work/gw.log" &
 gw=$!
 waitport "$gport" || { echo "bench-flow: fatal: portcullis is not listening; its log:" >&2
