@@ -13,6 +13,7 @@ SYSCONFDIR ?= /etc
 CONFDIR  = $(SYSCONFDIR)/portcullis
 SPOOLDIR ?= /var/spool/portcullis
 LOGDIR   ?= /var/log/portcullis
+CACHEDIR ?= /var/cache/portcullis
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
 
 CC      ?= cc
@@ -231,6 +232,11 @@ install: all
 	@if [ "$$(id -u)" = 0 ] && getent passwd portcullis >/dev/null; then \
 		chown portcullis:portcullis $(DESTDIR)$(SPOOLDIR); fi
 	install -d -m 750 $(DESTDIR)$(LOGDIR)
+	@# relay-out's MTA-STS policies (control/mtastscache), the delivery
+	@# user's to write
+	install -d -m 700 $(DESTDIR)$(CACHEDIR)/mta-sts
+	@if [ "$$(id -u)" = 0 ] && getent passwd portcullis-deliver >/dev/null; then \
+		chown portcullis-deliver $(DESTDIR)$(CACHEDIR)/mta-sts; fi
 	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/logrotate.d \
 		$(DESTDIR)$(SYSCONFDIR)/fail2ban/filter.d \
 		$(DESTDIR)$(SYSCONFDIR)/fail2ban/jail.d $(DESTDIR)$(SYSCONFDIR)/cron.d
@@ -261,6 +267,7 @@ uninstall:
 		echo "rm -rf $(DESTDIR)$(SPOOLDIR)"; rm -rf $(DESTDIR)$(SPOOLDIR); \
 	elif [ -d $(DESTDIR)$(SPOOLDIR) ]; then \
 		echo "uninstall: keeping $(DESTDIR)$(SPOOLDIR): it holds mail"; fi
+	rm -rf $(DESTDIR)$(CACHEDIR)
 	@# the log stays, as the logs of a removed Debian package do
 	@rmdir $(DESTDIR)$(CONFDIR) $(DESTDIR)$(LOGDIR) 2>/dev/null || true
 
