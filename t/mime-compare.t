@@ -23,7 +23,7 @@ unlike '... none new' ': NEW: '
 like 'the count of messages compared is printed' '^compared: [1-9][0-9]* messages'
 like '... and how many agree' '^agree: [0-9]+ of [0-9]+'
 like '... and the explained ones, by kind' '^disagree: [0-9]+, explained [0-9]+, new 0$'
-printf '%s\n' "$out" | grep -E '^(compared|agree|disagree|  kind|extra)|: (stale|better):' |
+printf '%s\n' "$out" | grep -E '^(compared|agree|disagree|covered|  kind|extra)|: (stale|better):' |
 	sed 's/^/# /'
 if [ -d "$shared/corpus/ham" ]; then
 	# the corpus is real mail: it must stay nearly all in agreement

@@ -10,12 +10,13 @@ licence and readme files (COPYING, README*, LICENSE*, *.md), read in
 place.  SHARED is ../shared beside the repository, or $PORTCULLIS_SHARED.
 
 What is compared, per message: the multiset of SHA-256 digests of the
-decoded MIME leaves, each with CRLF read as LF (Python's parser keeps or
-drops the CR of the line end before a delimiter depending on where its
-buffer was cut; a CRLF message's text parts would all differ by that).
-  Python  every part of msg.walk() that is not multipart (message/rfc822
-          is recursed into, as we do), get_payload(decode=True), None
-          read as empty; once per policy.
+decoded MIME leaves, each with CRLF read as LF: Python's
+message_from_binary_file reads through a text wrapper with universal
+newlines, which turns every CRLF, and every lone CR, into LF (so Python
+reads lone CRs as line ends, as our lenient reading and mail clients do).
+  Python  message_from_binary_file, then every part of msg.walk() that is
+          not multipart (message/* is recursed into, as rfc822 is by us),
+          get_payload(decode=True), None read as empty; once per policy.
   ours    mime-explode --list -d, the strict reading only: the first item
           under each MIME leaf number (1, 2.1; the numbers of an attached
           message below it).  Not compared, counted apart: the lenient
@@ -27,10 +28,15 @@ buffer was cut; a CRLF message's text parts would all differ by that).
           no such reading, so they are left out.
 A message agrees when our strict leaves equal Python's under both
 policies.  Otherwise it disagrees under compat32, default or both, and
-is "covered" when every leaf Python finds is among the leaves of any of
-our readings (strict, lax, second decodings): then no attachment Python
-sees escapes the checkers, which judge every reading.  "uncovered" means
-Python finds bytes we do not: the case that matters for security.
+is "covered" when every leaf Python decodes is a leaf, or the start of a
+leaf, of one of our readings (strict, lax, second decodings): then no
+attachment Python sees escapes the checkers, which judge every reading.
+A Python leaf that is only a part's own text left undecoded (a multipart
+it found no parts in, a transfer encoding it does not know or gave up
+on, the encoded text of a base64 message/rfc822) or empty is no payload
+and is not counted.  "uncovered" means Python decodes bytes we do not:
+the case that matters for security; its line in the explained file
+says what they are and what holds such a message.
 
 The explained disagreements are listed in t/data/mime-compare.explained
 (or --explained FILE), one a line: PATH POLICIES COVERAGE REASON, PATH
@@ -40,8 +46,7 @@ or uncovered, REASON free text that starts with the classifier's kind
 disagreement not listed, listed under other policies, or uncovered but
 listed covered.  A listed message that now agrees is printed as stale,
 one now covered but listed uncovered as better; neither fails the run
-(remove or mend its line).  Exit 111
-when SHARED holds neither set.
+(remove or mend its line).  Exit 111 when SHARED holds neither set.
 
 -v prints every disagreement; --template prints the unexplained ones as
 lines of the explained file with the classifier's kind, to be reviewed
@@ -58,7 +63,6 @@ import tempfile
 
 STRICT = re.compile(r'^([0-9]+(?:\.[0-9]+)*)(?:~([0-9.]+))?$')
 LAX = re.compile(r'^lax_[0-9]+(?:\.[0-9]+)*(?:~[0-9.]+)?$')
-LEAFPATH = re.compile(r'^[0-9]+(?:\.[0-9]+)*$')
 SKIP = re.compile(r'^(COPYING|README.*|LICEN[CS]E.*|.*\.md)$')
 POLICIES = (('compat32', email.policy.compat32),
             ('default', email.policy.default))
@@ -313,7 +317,10 @@ def main(argv):
         elif a == '--template':
             template = True
         elif a == '--explained':
-            explained = next(it)
+            explained = next(it, None)
+            if explained is None:
+                args = []
+                break
         else:
             args.append(a)
     if not args:
@@ -330,7 +337,8 @@ def main(argv):
     ex = load_explained(explained)
     n = same = lax_msgs = lax_leaves = 0
     kinds = {}
-    found = {}
+    agree = {'compat32': 0, 'default': 0}
+    uncov = 0
     new = []
     for k in range(0, len(files), 400):
         batch = files[k:k + 400]
@@ -349,6 +357,8 @@ def main(argv):
                 ms[pname], bs[pname] = m, b or []
                 if b is None or sorted(sha(x) for x in b) != da:
                     diff.append(pname)
+                else:
+                    agree[pname] += 1
                 allpy += pf or []
             if not diff:
                 same += 1
@@ -359,6 +369,7 @@ def main(argv):
             cov = 'covered' if covered(allpy, a + extra) else 'uncovered'
             kd = kind(ms, a, bs, fl)
             kinds[(kd, cov)] = kinds.get((kd, cov), 0) + 1
+            uncov += cov == 'uncovered'
             e = ex.get(rel)
             ok = e is not None and e[0] == pols and not (
                 cov == 'uncovered' and e[1] != 'uncovered')
@@ -376,8 +387,11 @@ def main(argv):
     print('compared: %d messages (corpus and peer-suites/mime), Python '
           'compat32 and default' % n)
     print('agree: %d of %d (%.2f%%)' % (same, n, 100.0 * same / n))
-    print('disagree: %d, explained %d, new %d' % (n - same, n - same - len(new),
-                                                    len(new)))
+    print('agree with compat32: %d, with default: %d' % (agree['compat32'],
+                                                        agree['default']))
+    print('disagree: %d, explained %d, new %d' % (
+        n - same, n - same - len(new), len(new)))
+    print('covered: %d, uncovered: %d' % (n - same - uncov, uncov))
     for (kd, cov), c in sorted(kinds.items(), key=lambda x: (-x[1], x[0])):
         print('  kind %s %s: %d' % (kd, cov, c))
     print('extra leaves from other readings (lax/, second decodings): '
