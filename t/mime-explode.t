@@ -189,12 +189,6 @@ rm -f "$PORTCULLIS_CONTROL/mimepartbytes"
 run mime-explode no-such-file.eml
 is_exit 'a missing file exits 111' 111
 
-# --- the reference: Python's email package over the corpus ---------------
-corpus=$top/../shared/corpus
-if [ -d "$corpus" ]; then
-	run /usr/bin/python3 "$top/share/devel/mime-compare.py" "$BIN" "$corpus"
-	is_exit 'at least 99% of the corpus agrees with Python (compat32)' 0
-	like 'the agreement is printed' '^agreement: [0-9]+ of [0-9]+ messages'
-	unlike 'every disagreement has a known reason' 'differs: unknown$'
-fi
+# the reference, Python's email package over the corpus and the peer
+# suites, is t/mime-compare.t
 done_testing

@@ -585,6 +585,8 @@ session <<'EOF2'
 < ^554 5\.5\.1
 > VRFY root
 < ^252
+> VRFY
+< ^501 5\.5\.4
 > EXPN staff
 < ^502
 > HELP
@@ -604,7 +606,7 @@ session <<'EOF2'
 > QUIT
 < ^221
 EOF2
-ok_chat 'command order (RFC 5321 4.1.4), VRFY 252, EXPN, HELP, unknown parameters'
+ok_chat 'command order (RFC 5321 4.1.4), VRFY 252, bare VRFY 501, EXPN, HELP, unknown parameters'
 rm "$PORTCULLIS_CONTROL/maxerrors"
 
 # the queue cannot be written: 451, nothing visible
@@ -657,6 +659,8 @@ n0=$(count)
 run $py "$top/t/smtp-client.py" 127.0.0.1 "$port"
 is_exit 'python smtplib: two messages in one session, one refused recipient' 0
 like '... refused recipient reported' 'refused x@evil\.example 554'
+like '... a bare VRFY (smtplib docmd) gets 501, as RFC 5321 grammar wants' '^bare VRFY 501 5\.5\.4'
+like '... VRFY with an address gets 252' '^VRFY root 252 2\.5\.2'
 is '... two messages queued' "$(count)" $((n0 + 2))
 
 printf 'Subject: curl\r\n\r\nfrom curl\r\n' >"$tmp/curl.eml"

@@ -711,6 +711,10 @@ command(struct sess *s, const char *line, size_t n)
 		s->end = "quit";
 		return;
 	case SMTP_VRFY:
+		/* RFC 5321 4.1.1.6: "VRFY" SP String; without one it is a
+		 * syntax error, as aiosmtpd and Postfix answer */
+		if (!c.arglen)
+			{ reply_err(s, "501 5.5.4 Syntax: VRFY address"); return; }
 		/* RFC 5321 3.5.3: 252 reveals nothing about who exists */
 		{ reply_junk(s, "252 2.5.2 Cannot VRFY user; send mail and we will try"); return; }
 	case SMTP_HELP:
