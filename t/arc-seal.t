@@ -258,4 +258,15 @@ printf 'X-Only: a field not signed\n\nbody\n' >"$tmp/nofrom.eml"
 run arc-seal "$tmp/nofrom.eml"
 is_exit 'a message with no field to sign passes' 0
 ok 'unchanged' cmp "$got" "$tmp/nofrom.eml"
+
+## The resident mode (lib/queue/serve.h), as the supervisor drives it
+
+run $PY "$top/t/serve-job.py" -- arc-seal -- "$tmp/in1.eml|QUEUEID=q1" "$tmp/nofrom.eml"
+is_exit 'arc-seal --serve: the driver and the resident end normally' 0
+like '... two jobs, both exit 0' '^== 2 pid=[0-9]+ exit=0$'
+like '... job 1 is sealed' 'qid=q1 verdict=pass sealed=seal\.test i=1 cv=none'
+like '... job 2 is not, and QUEUEID of job 1 is gone' 'qid=- verdict=pass unsealed reason=no field to sign'
+printf '%s\n' "$out" | sed -n '/^== 1 /,/^-- log/p' | sed '1d;$d' >"$tmp/r.eml"
+run $PY "$top/t/arc-verify.py" "$tmp/recs" <"$tmp/r.eml"
+is_exit '... and dkimpy verifies what the resident sealed' 0
 done_testing
