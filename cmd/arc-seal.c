@@ -184,9 +184,7 @@ chain_status(struct sealer *s, const struct msg *m, const struct hdr *h,
 		return st;
 	}
 	*src = "verified";
-	st = verify_now(s, m, h);
-	arc_gather(h, a, (long long)s->o.now);   /* the fields again */
-	return st;
+	return verify_now(s, m, h);   /* a keeps the sets it gathers again */
 }
 
 /* Seal one message from file (stdin when NULL) onto stdout; the exit
