@@ -74,6 +74,7 @@ PKGS_rules-update = libcurl libcrypto libarchive
 # (lib/scoring/score_html.c) sits beside its link canonicaliser.
 PKGS_add-disclaimer = libidn2 libseccomp
 PKGS_link-defang  = libidn2 libseccomp
+PKGS_arc-seal     = libunbound libpsl libidn2 libcrypto libseccomp
 ALL_PKGS = libpcre2-8 openssl libarchive libmagic libunbound libpsl libidn2 lmdb libseccomp libcurl
 
 LIB_SRC = $(sort $(wildcard lib/*/*.c))

@@ -10,7 +10,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,14 +26,8 @@
 #include "serve.h"
 #include "verdict.h"
 
-/* The fields signed by default: what a reader sees and what a forger
- * would change (RFC 6376 5.4.1), and the oversigned among them, those
+/* The oversigned among the fields signed by default (dkimsign.h), those
  * that must not be added after signing. */
-static const char *const def_sign[] = { "from", "reply-to", "subject",
-	"date", "to", "cc", "message-id", "in-reply-to", "references",
-	"mime-version", "content-type", "content-transfer-encoding",
-	"content-disposition", "content-language", "sender", "list-id",
-	"list-unsubscribe", "list-unsubscribe-post", NULL };
 static const char *const def_over[] = { "from", "reply-to", "subject",
 	"date", "to", "cc", "message-id", "mime-version", "content-type",
 	"content-transfer-encoding", "list-unsubscribe",
@@ -61,32 +54,15 @@ static int
 load_names(const char *name, const char *const *def, struct ctl_list *l,
     char ***v, size_t *n)
 {
-	size_t i, k;
+	unsigned bad = 0;
 
-	if (ctl_lines(name, l) == -1) {
-		log_fatal(errno, "unable to read %s/%s", ctl_dir(), name);
-		return -1;
-	}
-	if (l->path[0] != '\0') {
-		for (i = 0; i < l->n; i++) {
-			if (!hdr_valid_name(l->v[i], strlen(l->v[i]))) {
-				log_fatal(0, "%s line %u: not a header field name",
-				    l->path, l->lineno[i]);
-				return -1;
-			}
-			for (k = 0; l->v[i][k]; k++)
-				if (l->v[i][k] >= 'A' && l->v[i][k] <= 'Z')
-					l->v[i][k] += 32;
-		}
-		*v = l->v;
-		*n = l->n;
+	if (dkimsign_names(name, def, l, v, n, &bad) == 0)
 		return 0;
-	}
-	for (i = 0; def[i]; i++)
-		;
-	*v = (char **)(uintptr_t)def;
-	*n = i;
-	return 0;
+	if (bad)
+		log_fatal(0, "%s line %u: not a header field name", l->path, bad);
+	else
+		log_fatal(errno, "unable to read %s/%s", ctl_dir(), name);
+	return -1;
 }
 
 /* Control files and keys.  Unreadable or wrong ones are fatal (111): a
@@ -117,7 +93,7 @@ load_control(struct signer *s)
 		log_fatal(errno, "unable to read %s/dkimexpire", ctl_dir());
 		return -1;
 	}
-	if (load_names("dkimheaders", def_sign, &s->sign, &s->o.sign,
+	if (load_names("dkimheaders", dkimsign_def_fields, &s->sign, &s->o.sign,
 	    &s->o.nsign) == -1 ||
 	    load_names("dkimoversign", def_over, &s->over, &s->o.over,
 	    &s->o.nover) == -1)

@@ -97,10 +97,8 @@ gather(const struct hdr *h, struct arc_check *a, long long now)
 	return 0;
 }
 
-/* Submit the key queries of every seal and message signature at once. */
 void
-arc_ask(struct dnsq *q, const struct hdr *h, struct arc_check *a,
-    long long now)
+arc_gather(const struct hdr *h, struct arc_check *a, long long now)
 {
 	unsigned k;
 
@@ -115,6 +113,16 @@ arc_ask(struct dnsq *q, const struct hdr *h, struct arc_check *a,
 	if (gather(h, a, now) == -1)
 		return;
 	a->gathered = 1;
+}
+
+/* Submit the key queries of every seal and message signature at once. */
+void
+arc_ask(struct dnsq *q, const struct hdr *h, struct arc_check *a,
+    long long now)
+{
+	arc_gather(h, a, now);
+	if (!a->gathered)
+		return;
 	dkim_ask(q, a->ams + a->n - 1, 1);
 	dkim_ask(q, a->as, a->n);
 }

@@ -22,6 +22,10 @@ struct arc_check {
 	char            why[160];
 };
 
+/* The sets of h into a, without a DNS question: a->n instances and their
+ * fields when a->gathered, else a->res is ARC_NONE (no ARC field) or
+ * ARC_FAIL (a malformed or incomplete chain, a->why says how). */
+void arc_gather(const struct hdr *, struct arc_check *, long long now);
 void arc_ask(struct dnsq *, const struct hdr *, struct arc_check *,
 	long long now);
 void arc_verify(struct dnsq *, const struct msg *, const struct hdr *,

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,9 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "ctl.h"
 #include "dkimsign.h"
+#include "hdr.h"
 #include "log.h"
 
 #define LINE_MAX_COLS 76   /* fold our own field well under 78 (RFC 5322 2.1.1) */
@@ -226,6 +229,44 @@ dkimsign_pick(const struct dkim_keyring *kr, const char *from_domain,
 	return 0;
 }
 
+/* What a reader sees and what a forger would change (RFC 6376 5.4.1). */
+const char *const dkimsign_def_fields[] = { "from", "reply-to", "subject",
+	"date", "to", "cc", "message-id", "in-reply-to", "references",
+	"mime-version", "content-type", "content-transfer-encoding",
+	"content-disposition", "content-language", "sender", "list-id",
+	"list-unsubscribe", "list-unsubscribe-post", NULL };
+
+int
+dkimsign_names(const char *name, const char *const *def, struct ctl_list *l,
+    char ***v, size_t *n, unsigned *badline)
+{
+	size_t i, k;
+
+	*badline = 0;
+	if (ctl_lines(name, l) == -1)
+		return -1;
+	if (l->path[0] != '\0') {
+		for (i = 0; i < l->n; i++) {
+			if (!hdr_valid_name(l->v[i], strlen(l->v[i]))) {
+				*badline = l->lineno[i];
+				errno = EINVAL;
+				return -1;
+			}
+			for (k = 0; l->v[i][k]; k++)
+				if (l->v[i][k] >= 'A' && l->v[i][k] <= 'Z')
+					l->v[i][k] += 32;
+		}
+		*v = l->v;
+		*n = l->n;
+		return 0;
+	}
+	for (i = 0; def[i]; i++)
+		;
+	*v = (char **)(uintptr_t)def;
+	*n = i;
+	return 0;
+}
+
 static int
 in_list(char *const *v, size_t n, const char *name, size_t len)
 {
@@ -241,8 +282,8 @@ in_list(char *const *v, size_t n, const char *name, size_t len)
  * it names, each name taken from the bottom up (section 5.4.2); an
  * oversigned name is listed once more than it occurs, so that a field of
  * that name added later breaks the signature. */
-static int
-signed_fields(const struct dkim_opts *o, const struct hdr *h,
+int
+dkimsign_fields(const struct dkim_opts *o, const struct hdr *h,
     struct buf *names, struct buf *canon)
 {
 	size_t s, i, c;
@@ -279,8 +320,8 @@ put_digest(void *arg, const void *p, size_t n)
 }
 
 /* bh=: the SHA-256 of the canonical body, in base64 (44 characters). */
-static int
-body_hash(const struct dkim_opts *o, const struct msg *m, char b64[64])
+int
+dkimsign_body_hash(const struct dkim_opts *o, const struct msg *m, char b64[64])
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char dg[EVP_MAX_MD_SIZE];
@@ -308,8 +349,8 @@ out:
 
 /* Append text to the field, first folding onto a new line when the
  * current one would pass LINE_MAX_COLS. */
-static int
-add_folded(struct buf *f, size_t *col, const char *eol, const char *text,
+int
+dkimsign_fold(struct buf *f, size_t *col, const char *eol, const char *text,
     size_t n)
 {
 	if (*col + n > LINE_MAX_COLS && *col > 1) {
@@ -326,53 +367,64 @@ add_folded(struct buf *f, size_t *col, const char *eol, const char *text,
 	return buf_add(f, text, n);
 }
 
-/* The signature field up to and with "b=", folded with eol. */
+/* " h=a:b:c;", folded after a colon where needed (FWS is allowed there). */
 static int
-sig_head(const struct dkim_key *k, const struct dkim_opts *o,
-    const char *names, const char *bh, const char *eol, struct buf *f)
+fold_h(struct buf *f, size_t *col, const char *eol, const char *names)
 {
 	char t[300];
-	size_t col, n;
 	const char *p;
+	size_t n;
 
-	col = 16;
-	if (buf_adds(f, "DKIM-Signature:") == -1)
-		return -1;
-	snprintf(t, sizeof t, " v=1; a=%s-sha256;", k->ed25519 ? "ed25519" : "rsa");
-	if (add_folded(f, &col, eol, t, strlen(t)) == -1)
-		return -1;
-	snprintf(t, sizeof t, " c=%s/%s;",
-	    o->head == DKIM_RELAXED ? "relaxed" : "simple",
-	    o->body == DKIM_RELAXED ? "relaxed" : "simple");
-	if (add_folded(f, &col, eol, t, strlen(t)) == -1)
-		return -1;
-	snprintf(t, sizeof t, " d=%s;", k->domain);
-	if (add_folded(f, &col, eol, t, strlen(t)) == -1)
-		return -1;
-	snprintf(t, sizeof t, " s=%s;", k->selector);
-	if (add_folded(f, &col, eol, t, strlen(t)) == -1)
-		return -1;
-	snprintf(t, sizeof t, " t=%lld;", (long long)o->now);
-	if (add_folded(f, &col, eol, t, strlen(t)) == -1)
-		return -1;
-	if (o->expire) {
-		snprintf(t, sizeof t, " x=%lld;",
-		    (long long)o->now + (long long)o->expire);
-		if (add_folded(f, &col, eol, t, strlen(t)) == -1)
-			return -1;
-	}
-	/* h=, folded after a colon where needed (FWS is allowed there) */
 	for (p = names; *p; p += n) {
 		n = strcspn(p, ":");
 		if (p[n] == ':')
 			n++;
 		snprintf(t, sizeof t, "%s%.*s%s", p == names ? " h=" : "", (int)n,
 		    p, p[n] == '\0' ? ";" : "");
-		if (add_folded(f, &col, eol, t, strlen(t)) == -1)
+		if (dkimsign_fold(f, col, eol, t, strlen(t)) == -1)
 			return -1;
 	}
+	return 0;
+}
+
+/* The signature field up to and with "b=", folded with eol. */
+static int
+sig_head(const struct dkim_key *k, const struct dkim_opts *o,
+    const char *names, const char *bh, const char *eol, struct buf *f)
+{
+	char t[300];
+	size_t col;
+
+	col = 16;
+	if (buf_adds(f, "DKIM-Signature:") == -1)
+		return -1;
+	snprintf(t, sizeof t, " v=1; a=%s-sha256;", k->ed25519 ? "ed25519" : "rsa");
+	if (dkimsign_fold(f, &col, eol, t, strlen(t)) == -1)
+		return -1;
+	snprintf(t, sizeof t, " c=%s/%s;",
+	    o->head == DKIM_RELAXED ? "relaxed" : "simple",
+	    o->body == DKIM_RELAXED ? "relaxed" : "simple");
+	if (dkimsign_fold(f, &col, eol, t, strlen(t)) == -1)
+		return -1;
+	snprintf(t, sizeof t, " d=%s;", k->domain);
+	if (dkimsign_fold(f, &col, eol, t, strlen(t)) == -1)
+		return -1;
+	snprintf(t, sizeof t, " s=%s;", k->selector);
+	if (dkimsign_fold(f, &col, eol, t, strlen(t)) == -1)
+		return -1;
+	snprintf(t, sizeof t, " t=%lld;", (long long)o->now);
+	if (dkimsign_fold(f, &col, eol, t, strlen(t)) == -1)
+		return -1;
+	if (o->expire) {
+		snprintf(t, sizeof t, " x=%lld;",
+		    (long long)o->now + (long long)o->expire);
+		if (dkimsign_fold(f, &col, eol, t, strlen(t)) == -1)
+			return -1;
+	}
+	if (fold_h(f, &col, eol, names) == -1)
+		return -1;
 	snprintf(t, sizeof t, " bh=%s;", bh);
-	if (add_folded(f, &col, eol, t, strlen(t)) == -1)
+	if (dkimsign_fold(f, &col, eol, t, strlen(t)) == -1)
 		return -1;
 	/* b= on a line of its own: the value is folded below it */
 	return buf_adds(f, eol) == -1 || buf_adds(f, "\tb=") == -1 ? -1 : 0;
@@ -380,8 +432,8 @@ sig_head(const struct dkim_key *k, const struct dkim_opts *o,
 
 /* Sign data: RSA with SHA-256 over it (RFC 6376 3.3.1), Ed25519 over its
  * SHA-256 (RFC 8463 section 3).  The signature in base64 into b64. */
-static int
-sign_data(const struct dkim_key *k, const struct buf *data, struct buf *b64)
+int
+dkimsign_data(const struct dkim_key *k, const struct buf *data, struct buf *b64)
 {
 	EVP_MD_CTX *md = EVP_MD_CTX_new();
 	unsigned char dg[32], *sig = NULL;
@@ -418,6 +470,22 @@ out:
 	return rc;
 }
 
+/* The b= value after "b=": the first piece beside it, then whole lines
+ * of base64. */
+static int
+fold_b(struct buf *f, const struct buf *b, const char *eol)
+{
+	size_t i, w;
+
+	for (i = 0, w = 70; i < b->len; i += w, w = 72) {
+		if (i > 0 && (buf_adds(f, eol) == -1 || buf_addc(f, '\t') == -1))
+			return -1;
+		if (buf_add(f, b->p + i, b->len - i < w ? b->len - i : w) == -1)
+			return -1;
+	}
+	return 0;
+}
+
 /* One signature field for key k onto out. */
 static int
 sign_one(const struct dkim_key *k, const struct dkim_opts *o,
@@ -425,22 +493,15 @@ sign_one(const struct dkim_key *k, const struct dkim_opts *o,
     const char *eol, struct buf *out)
 {
 	struct buf f = BUF_INIT, data = BUF_INIT, b = BUF_INIT;
-	size_t i, w;
 	int rc = -1;
 
 	if (sig_head(k, o, names->p ? names->p : "", bh, eol, &f) == -1 ||
 	    buf_add(&data, canon->p, canon->len) == -1 ||
 	    dkimcanon_header(o->head, f.p, f.len, 0, &data) == -1 ||
-	    sign_data(k, &data, &b) == -1)
+	    dkimsign_data(k, &data, &b) == -1)
 		goto out;
-	/* the first piece beside "b=", then whole lines of base64 */
-	for (i = 0, w = 70; i < b.len; i += w, w = 72) {
-		if (i > 0 && (buf_adds(&f, eol) == -1 || buf_addc(&f, '\t') == -1))
-			goto out;
-		if (buf_add(&f, b.p + i, b.len - i < w ? b.len - i : w) == -1)
-			goto out;
-	}
-	if (buf_adds(&f, eol) == -1 || buf_add(out, f.p, f.len) == -1)
+	if (fold_b(&f, &b, eol) == -1 ||
+	    buf_adds(&f, eol) == -1 || buf_add(out, f.p, f.len) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -460,7 +521,7 @@ dkimsign_message(const struct dkim_keyring *kr, const size_t *idx,
 	size_t i;
 	int rc = -1;
 
-	if (body_hash(o, m, bh) == -1 || signed_fields(o, h, &names, &canon) == -1)
+	if (dkimsign_body_hash(o, m, bh) == -1 || dkimsign_fields(o, h, &names, &canon) == -1)
 		goto out;
 	for (i = 0; i < nidx; i++)
 		if (sign_one(&kr->k[idx[i]], o, &names, &canon, bh, eol, out) == -1)

@@ -45,6 +45,16 @@ struct dkim_opts {
 	unsigned long expire;  /* x= seconds after t=; 0: none */
 };
 
+/* The fields signed by default, NULL at the end. */
+extern const char *const dkimsign_def_fields[];
+
+/* The field names of list control file name (one a line), lower-cased,
+ * else those of def, into *v and *n; l holds the file.  0, or -1 with
+ * errno (EINVAL and *badline the line of a name that is no field name). */
+struct ctl_list;
+int  dkimsign_names(const char *name, const char *const *def,
+	struct ctl_list *l, char ***v, size_t *n, unsigned *badline);
+
 /* Read every key under dir (the control directory's dkim/) into kr;
  * a missing dir is no key.  0, or -1 with errno and a detail logged with
  * log_detail naming the file. */
@@ -62,6 +72,25 @@ size_t dkimsign_pick(const struct dkim_keyring *kr, const char *from_domain,
 int  dkimsign_message(const struct dkim_keyring *kr, const size_t *idx,
 	size_t nidx, const struct dkim_opts *, const struct msg *m,
 	const struct hdr *h, const char *eol, struct buf *out);
+
+/* The pieces of a signature, shared with arcseal (ARC-Message-Signature
+ * and ARC-Seal are DKIM signatures with other tags, RFC 8617 4.1):
+ * dkimsign_body_hash: bh=, the base64 SHA-256 of the body canonicalised
+ *   as o->body says, into b64;
+ * dkimsign_fields: the h= list of the fields o names, and their canonical
+ *   text (o->head), bottom up;
+ * dkimsign_data: the signature of data with key k, base64, into b64;
+ * dkimsign_fold: text added to field f, folded with eol before it when the
+ *   line at column *col would grow too long.
+ * Each 0, or -1 with errno. */
+int  dkimsign_body_hash(const struct dkim_opts *, const struct msg *,
+	char b64[64]);
+int  dkimsign_fields(const struct dkim_opts *, const struct hdr *,
+	struct buf *names, struct buf *canon);
+int  dkimsign_data(const struct dkim_key *k, const struct buf *data,
+	struct buf *b64);
+int  dkimsign_fold(struct buf *f, size_t *col, const char *eol,
+	const char *text, size_t n);
 
 /* The TXT record that publishes key k:
  *   sel._domainkey.example.com. IN TXT ( "v=DKIM1; k=rsa; p=..." ... )

@@ -155,7 +155,7 @@ resident_capable(const struct spawn_argv *a)
 	static const char *const ours[] = { "header-strip", "spoof-check",
 		"filetype-check", "spam-score", "dnsbl-check", "relay-out",
 		"virus-scan", "dkim-sign", "auth-check",
-		"add-disclaimer", "link-defang", NULL };
+		"add-disclaimer", "link-defang", "arc-seal", NULL };
 	const char *b = strrchr(a->v[0], '/');
 	size_t i;
 

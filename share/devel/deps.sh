@@ -89,6 +89,8 @@ test)
 	command -v ldns-signzone >/dev/null 2>&1 || need ldnsutils
 	# t/dkim-sign.t: our signatures checked by a second implementation
 	/usr/bin/python3 -c 'import dkim, nacl' >/dev/null 2>&1 || need python3-dkim
+	# t/arc-seal.t, t/auth-arc.t: the ARC suite read with PyYAML
+	/usr/bin/python3 -c 'import yaml' >/dev/null 2>&1 || need python3-yaml
 	# t/install.t: the installed unit, logrotate and fail2ban files checked
 	# by their own tools
 	command -v systemd-analyze >/dev/null 2>&1 || need systemd
