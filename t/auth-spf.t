@@ -1,6 +1,6 @@
 #!/bin/sh
-# auth-check, SPF: the openspf suite of RFC 7208 (pyspf's edition, 203
-# tests) from ../shared/auth-suites, each scenario's zone served by a real
+# auth-check, SPF: the openspf suites of RFC 7208 (pyspf's edition, 203
+# tests) and RFC 4408 (191) from ../shared/auth-suites, each scenario's zone served by a real
 # dnsmasq on a loopback port; every test must give one of its acceptable
 # results in the Authentication-Results field, and its exp= explanation
 # where the suite gives one.  Five tests are documented deviations
@@ -17,9 +17,9 @@
 . "$(dirname "$0")/lib.sh"
 
 shared=${PORTCULLIS_SHARED:-$top/../shared}
-suite=$shared/auth-suites/pyspf/dnsmasq/rfc7208
-if [ ! -f "$suite/tests.tsv" ]; then
-	echo "1..0 # SKIP no SPF suite at $suite"
+suites=$shared/auth-suites/pyspf/dnsmasq
+if [ ! -f "$suites/rfc7208/tests.tsv" ] || [ ! -f "$suites/rfc4408/tests.tsv" ]; then
+	echo "1..0 # SKIP no SPF suites at $suites"
 	exit 0
 fi
 trap '[ -n "$dnsmasq_pid" ] && kill "$dnsmasq_pid" 2>/dev/null; rm -rf "$tmp"' EXIT
@@ -28,7 +28,11 @@ control me mx.ourco.test
 control authtimeout 3
 printf 'From: someone@example.com\nSubject: spf\n\nbody\n' >"$tmp/m.eml"
 
-# empty fields become "-" so that read keeps the columns
+# both editions, RFC 7208's and RFC 4408's (191 tests; every one passes
+# with the same deviations); empty fields become "-" so that read keeps
+# the columns
+for rfc in rfc7208 rfc4408; do
+suite=$suites/$rfc
 awk -F'\t' 'NR > 1 { for (i = 1; i <= 7; i++) if ($i == "") $i = "-"; print }' \
     OFS='\t' "$suite/tests.tsv" >"$tmp/rows"
 conf=
@@ -59,7 +63,8 @@ while IFS=$tab read -r id c host helo from want exp _; do
 		printf '%s\n' "$out" | sed -n '/^Authentication-Results/,/^[^[:space:]A]/p' |
 		    tr -d '\n' | grep -F -q -- ": $exp)" || good=0
 	fi
-	_result "$good" "spf $c $id: $got (want $want${exp:+, exp $exp})${dev:+ deviation: ${dev#*: }}" \
+	_result "$good" "spf $rfc $c $id: $got (want $want${exp:+, exp $exp})${dev:+ deviation: ${dev#*: }}" \
 	    "$(printf '%s\n' "$out" | sed -n '/^Authentication-Results/,/^[^[:space:]A]/p' | head -6)"
 done <"$tmp/rows"
+done
 done_testing
