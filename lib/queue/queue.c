@@ -451,7 +451,10 @@ queue_remove(const char *dir, const char *stage, const char *id)
 	for (i = 0; i < sizeof sub / sizeof sub[0]; i++)
 		if (queue_path(p, sizeof p, dir, stage, sub[i], id) == 0)
 			unlink(p);
-	(void)queue_sync_dir(dir, stage, "new");
+	/* not synced: a power cut right after can bring the message back
+	 * and deliver it once more, which DESIGN.md allows ("a message may
+	 * be delivered twice, never zero times"), as Postfix's and qmail's
+	 * removals do; a sync here cost as much as the message's own */
 	errno = e;
 }
 
