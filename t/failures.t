@@ -23,39 +23,8 @@ mkdir "$md" "$tmp/in" "$tmp/count" "$tmp/bin"
 chown 65534 "$md" "$tmp/count"
 chmod 777 "$tmp/in"
 
-# The peer: good* 250, temp* 451, bad* 550 5.1.1, and stX.Y.Zn... a 5xx
-# with that RFC 3463 status, so that each of many recipients has its own.
-cat >"$tmp/peer.py" <<'PY'
-import os, sys, time
-from aiosmtpd.controller import Controller
-out = sys.argv[1]
-class H:
-    async def handle_RCPT(self, server, session, env, addr, opts):
-        local = addr.split('@')[0]
-        if local.startswith('temp'):
-            return '451 4.2.0 try again later'
-        if local.startswith('bad'):
-            return '550 5.1.1 no such user'
-        if local.startswith('st'):
-            return '550 %s refused %s' % (local[2:].split('n')[0], local)
-        env.rcpt_tos.append(addr)
-        return '250 2.1.5 ok'
-    async def handle_DATA(self, server, session, env):
-        n = '%d.%d' % (time.time_ns(), os.getpid())
-        with open(os.path.join(out, n + '.env'), 'w') as f:
-            f.write('from=%s\n' % env.mail_from)
-            for r in env.rcpt_tos:
-                f.write('rcpt=%s\n' % r)
-        os.rename(os.path.join(out, n + '.env'), os.path.join(out, n + '.done'))
-        return '250 2.0.0 queued as ' + n
-c = Controller(H(), hostname='127.0.0.3', port=int(sys.argv[2]), decode_data=False,
-               server_hostname='mx.test', data_size_limit=0)
-c.start()
-print(sys.argv[2], flush=True)
-while True:
-    time.sleep(3600)
-PY
-$py "$tmp/peer.py" "$tmp/in" "$(free_port)" >"$tmp/pport" 2>"$tmp/peer.log" &
+# The peer: each recipient answered by its local part (rcpt-peer.py).
+$py "$data/relay-out/rcpt-peer.py" "$tmp/in" "$(free_port)" >"$tmp/pport" 2>"$tmp/peer.log" &
 pids="$pids $!"
 $py "$data/relay-out/peer.py" stall-dot "$tmp/in" 127.0.0.1 >"$tmp/sport" 2>"$tmp/stall.log" &
 pids="$pids $!"

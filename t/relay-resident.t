@@ -10,6 +10,8 @@
 # next message still delivered).  Real parts: the supervisor as root
 # dropping to nobody, smtpd-accept, relay-out, an aiosmtpd peer answering
 # each recipient by its local part, a peer that stalls after the data.
+# t/relay-resident-user.t runs it all with the supervisor started as an
+# ordinary user.
 . "$(dirname "$0")/lib.sh"
 
 py=/usr/bin/python3
@@ -23,34 +25,7 @@ mkdir "$md" "$tmp/in"
 chown 65534 "$md"
 chmod 777 "$tmp/in"
 
-cat >"$tmp/peer.py" <<'PY'
-import os, sys, time
-from aiosmtpd.controller import Controller
-out = sys.argv[1]
-class H:
-    async def handle_RCPT(self, server, session, env, addr, opts):
-        local = addr.split('@')[0]
-        if local.startswith('temp'):
-            return '451 4.2.0 try again later'
-        if local.startswith('bad'):
-            return '550 5.1.1 no such user'
-        env.rcpt_tos.append(addr)
-        return '250 2.1.5 ok'
-    async def handle_DATA(self, server, session, env):
-        n = '%d.%d' % (time.time_ns(), os.getpid())
-        with open(os.path.join(out, n + '.env'), 'w') as f:
-            for r in env.rcpt_tos:
-                f.write('rcpt=%s\n' % r)
-        os.rename(os.path.join(out, n + '.env'), os.path.join(out, n + '.done'))
-        return '250 2.0.0 queued as ' + n
-c = Controller(H(), hostname='127.0.0.3', port=int(sys.argv[2]), decode_data=False,
-               server_hostname='mx.test')
-c.start()
-print(sys.argv[2], flush=True)
-while True:
-    time.sleep(3600)
-PY
-$py "$tmp/peer.py" "$tmp/in" "$(free_port)" >"$tmp/pport" 2>"$tmp/peer.log" &
+$py "$data/relay-out/rcpt-peer.py" "$tmp/in" "$(free_port)" >"$tmp/pport" 2>"$tmp/peer.log" &
 pids="$pids $!"
 $py "$data/relay-out/peer.py" stall-dot "$tmp/in" 127.0.0.1 >"$tmp/sport" 2>"$tmp/stall.log" &
 pids="$pids $!"
@@ -82,12 +57,15 @@ wait_for() {	# wait_for SECONDS N GLOB: until N files match
 	done
 	return 1
 }
-send() {	# send FROM "RCPT ..." SUBJECT: from 127.0.0.1, a relay client
+send() {	# send FROM "RCPT ..." SUBJECT [BYTES]: from 127.0.0.1, a relay client
 	$py - "$gport" "$@" <<'PY'
 import smtplib, sys
 port, frm, rcpts, subj = int(sys.argv[1]), sys.argv[2], sys.argv[3].split(), sys.argv[4]
+size = int(sys.argv[5]) if len(sys.argv) > 5 else 0
+line = b'x' * 76 + b'\r\n'
+body = line * (size // len(line) + 1) if size else b'body\r\n'
 s = smtplib.SMTP('127.0.0.1', port, timeout=60)
-s.sendmail(frm, rcpts, ('From: %s\r\nTo: x@y.test\r\nSubject: %s\r\n\r\nbody\r\n' % (frm, subj)).encode())
+s.sendmail(frm, rcpts, ('From: %s\r\nTo: x@y.test\r\nSubject: %s\r\n\r\n' % (frm, subj)).encode() + body)
 s.quit()
 PY
 }
@@ -101,8 +79,8 @@ r0=$(residents)
 is 'control/deliveryworkers resident relay-outs run' "$(printf '%s\n' "$r0" | grep -c .)" 2
 
 # --- a 5xx beside a 2xx ---------------------------------------------------
-send bob@ourco.test 'good1@sink.test bad1@sink.test' mixed
-ok 'one recipient refused 5xx, one accepted: the refused one bounced' wait_for 20 1 "$md/bob/new/*"
+send bob@ourco.test 'good1@sink.test bad1@sink.test' mixed 1572864
+ok 'one recipient refused 5xx, one accepted (1.5 MiB): the refused one bounced' wait_for 20 1 "$md/bob/new/*"
 sleep 1
 is '... the accepted one got the message once' "$(grep -l '^rcpt=good1@' "$tmp"/in/*.done | wc -l)" 1
 is '... one bounce' "$(ls "$md/bob/new" | wc -l)" 1

@@ -221,8 +221,6 @@ super_start_worker(enum super_kind k, const char *id)
  * resident, under the scanners' uid, as a one-message worker does. */
 #define WORK_MAXUSE 1000
 #define WORK_JOB_MAX (QUEUE_ID_MAX + SUPER_MAX_POOLS + 8)
-int super_relay_pooled = -1;   /* -1: a one-message worker, which asks
-                                  the table it was forked with */
 
 static int
 work_loop(enum super_kind k, int fd)
@@ -253,11 +251,7 @@ work_loop(enum super_kind k, int fd)
 			return 111;
 		*sp = '\0';
 		super_pool_alive_set(sp + 1);
-		if (k == SUPER_DWORK) {
-			super_relay_pooled = 1;
-			st = super_deliver_one(b);
-		} else
-			st = super_scan_one(b);
+		st = k == SUPER_DWORK ? super_deliver_one(b) : super_scan_one(b);
 		n = snprintf(b, sizeof b, "%d\n", st);
 		if (write(fd, b, (size_t)n) != n)
 			return 0;

@@ -155,8 +155,7 @@ relay(const char *mp, const struct envelope *e, unsigned flags, struct buf *out)
 	}
 	/* a resident relay-out when the pool has one running (its pid
 	 * comes in its first reply line), else one forked and executed */
-	sock = super_relay_pooled == -1 ? super_pool_socket(SUPER_RELAY) :
-	    super_relay_pooled ? super_pool_socket_any(SUPER_RELAY) : -1;
+	sock = super_pool_socket(SUPER_RELAY);
 	if (sock == -1 || serve_send(sock, in, p[1], 2, &rfd) == -1) {
 		rfd = -1;
 		pid = relay_start(in, p[1]);

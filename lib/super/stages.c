@@ -79,7 +79,7 @@ super_pool_alive_mask(char *out, size_t n)
 	if (npools + 1 > n || npools > SUPER_MAX_POOLS)
 		return -1;
 	for (p = 0; p < npools; p++)
-		out[p] = pool_alive(p) && pools[p].fails == 0 ? '1' : '0';
+		out[p] = pool_alive(p) ? '1' : '0';
 	out[npools] = '\0';
 	if (npools == 0) {
 		out[0] = '-';   /* a word even with no pool */
@@ -96,19 +96,6 @@ super_pool_alive_set(const char *mask)
 
 	snprintf(m, sizeof m, "%s", mask);
 	alive = m;
-}
-
-/* The job socket of a stage line's pool whether or not a resident runs
- * now (the supervisor said so when it handed the job over), or -1. */
-int
-super_pool_socket_any(const char *line)
-{
-	size_t p;
-
-	for (p = 0; p < npools; p++)
-		if (strcmp(pools[p].line, line) == 0)
-			return pools[p].sock[1];
-	return -1;
 }
 
 /* A resident left: a normal end (its uses, its age, a changed control

@@ -65,9 +65,6 @@ void   super_run_stage(const char *stage, enum super_kind, unsigned long limit);
 void   super_close_inherited(void);
 void   super_from_dworker(int fd);
 void   super_dwork_retire(void);
-extern int super_relay_pooled;   /* in a resident delivery worker: 1 when
-                                    this job may use the resident
-                                    relay-outs, 0 not; -1 elsewhere */
 
 /* super.c: the envelope as a stage's or relay-out's environment
  * (DESIGN.md's variables); what happens to a message after a temporary
@@ -95,7 +92,6 @@ int    super_deliver_one(const char *id);
 void   super_pools_init(void);
 void   super_tend_stages(void);
 int    super_pool_socket(const char *line);
-int    super_pool_socket_any(const char *line);
 int    super_pool_alive_mask(char *out, size_t n);
 void   super_pool_alive_set(const char *mask);
 void   super_pool_close_jobs(void);
